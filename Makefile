@@ -1,0 +1,36 @@
+# Makefile for the pricing extension (PGXS)
+#
+#   make && make install        build and install into the server's tree
+#   make installcheck           pg_regress suites on a temporary instance,
+#                               then the TAP tests (run as a non-root user)
+#   bash test/run.sh            what CI runs: dependencies, build, all tests
+
+MODULE_big = pricing
+OBJS = \
+	src/arena.o \
+	src/index.o \
+	src/load.o \
+	src/price.o \
+	src/reader.o \
+	src/shmem.o \
+	src/functions.o \
+	src/worker.o \
+	src/pricing.o
+
+EXTENSION = pricing
+DATA = sql/pricing--1.0.sql
+PGFILEDESC = "pricing - hotel pricing engine in shared memory"
+
+SHLIB_LINK = -lmimalloc
+
+REGRESS = setup arithmetic cheapest quote errors differential
+REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/pricing.conf
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+EXTRA_CLEAN = tmp_check results regression.diffs regression.out log
