@@ -1,0 +1,103 @@
+# (a) The first load: the worker builds the index by itself, when the data
+# arrives and again after a server restart, without anyone calling
+# pricing.refresh().
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PricingTest;
+
+my $node = new_pricing_node('first_load');
+$node->start;
+
+# The worker is there from server start, even before the extension exists.
+ok( $node->poll_query_until(
+		'postgres',
+		q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pricing refresh worker'},
+		'1'),
+	'one refresh worker runs after server start');
+
+$node->safe_psql('postgres', 'CREATE EXTENSION pricing');
+
+# Nothing has been loaded from an empty schema by a refresh request yet; if
+# the index is not loaded, queries must say so with SQLSTATE 55000.
+my $gen = status_of($node, 'postgres', 'coalesce(generation, 0)');
+if ($gen eq '0')
+{
+	my ($rc, $out, $err) = sql_error($node, 'postgres',
+		q{SELECT * FROM pricing.cheapest('Testville', current_date + 5, current_date + 8)});
+	isnt($rc, 0, 'cheapest before the first load fails');
+	like($err, qr/55000/, 'not loaded yet: SQLSTATE 55000');
+	like($err, qr/not loaded yet/, 'not loaded yet: message');
+}
+else
+{
+	pass("an index (generation $gen) was already loaded from the empty tables");
+	is(cheapest($node, 'postgres'), '', 'the empty index answers no rows');
+}
+
+load_sample_data($node, 'postgres');
+
+# The committed inserts wake the worker: no refresh call.
+wait_serving($node, 'postgres', $SAMPLE_CHEAPEST,
+	'the index serves the inserted data without a call to refresh');
+is(cheapest($node, 'postgres'), reference($node, 'postgres'),
+	'index agrees with the reference computed from the tables');
+
+# Restart: the index lives in shared memory and is gone; the worker must
+# rebuild it at start.
+$node->restart;
+
+ok( $node->poll_query_until(
+		'postgres', 'SELECT coalesce(generation, 0) > 0 FROM pricing.status'),
+	'after restart a generation is loaded without a call to refresh');
+is(cheapest($node, 'postgres'), $SAMPLE_CHEAPEST,
+	'after restart the index serves the data of the tables');
+is( cheapest(
+		$node, 'postgres',
+		city => 'Otherton',
+		guests => 1,
+		from => 0,
+		to => 2),
+	'4:1:100.00',
+	'another city is served too');
+is(cheapest($node, 'postgres', guests => 3),
+	reference($node, 'postgres', guests => 3),
+	'3 guests: index agrees with the reference');
+is(cheapest($node, 'postgres', guests => 5), '',
+	'no room for 5 guests: no rows');
+
+# The status describes what was loaded.
+is(status_of($node, 'postgres', 'last_error IS NULL'),
+	't', 'status.last_error is NULL after a successful load');
+is(status_of($node, 'postgres', 'hotels'), '4', 'status.hotels');
+is(status_of($node, 'postgres', 'rooms'), '5', 'status.rooms');
+is( status_of($node, 'postgres', 'rates'),
+	$node->safe_psql(
+		'postgres',
+		q{SELECT count(*) FROM pricing.rate
+		   WHERE stay_date BETWEEN current_date - 1 AND current_date + 60}),
+	'status.rates');
+is(status_of($node, 'postgres', 'first_date = current_date - 1'),
+	't', 'status.first_date is yesterday');
+is(status_of($node, 'postgres', 'last_date = current_date + 60'),
+	't', 'status.last_date is current_date + pricing.horizon_days');
+is(status_of($node, 'postgres', 'database'), 'postgres', 'status.database');
+is( status_of(
+		$node, 'postgres',
+		'arena_bytes_used > 0 AND arena_bytes_used <= arena_bytes_total'),
+	't',
+	'status: arena bytes used within the arena');
+is(status_of($node, 'postgres', 'loaded_at IS NOT NULL AND refresh_ms >= 0'),
+	't', 'status: loaded_at and refresh_ms are set');
+my $pid = worker_pid($node, 'postgres');
+like($pid, qr/^\d+$/, 'status.worker_pid is set');
+is(worker_pid_from_activity($node), $pid,
+	'status.worker_pid is the pricing refresh worker of pg_stat_activity');
+
+$node->stop;
+done_testing();
