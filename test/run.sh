@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# test/run.sh: build the pricing extension and run every test.
+#
+#   sudo bash test/run.sh
+#
+# On Debian 12 with postgresql-15: installs what is missing of the build and
+# test dependencies, builds and installs the extension (as root), then runs
+# `make installcheck` (the pg_regress suites, then the TAP tests) as the
+# unprivileged postgres user in a copy of the tree, because PostgreSQL will
+# not run as root.  Exits 0 only when everything passed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SRC=$(pwd)
+
+PG_BINDIR=/usr/lib/postgresql/15/bin
+PG_CONFIG=$PG_BINDIR/pg_config
+RUN_AS=postgres
+PACKAGES=(postgresql-server-dev-15 libmimalloc-dev libipc-run-perl make gcc)
+
+say() { printf '\n=== %s\n' "$*"; }
+die() { printf 'test/run.sh: %s\n' "$*" >&2; exit 1; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test/run.sh needs root to install packages and the extension: run it as 'sudo bash test/run.sh'" >&2
+	exit 2
+fi
+
+[ -x "$PG_BINDIR/postgres" ] || die "PostgreSQL 15 is not installed ($PG_BINDIR/postgres is missing): apt-get install postgresql-15"
+id -u "$RUN_AS" >/dev/null 2>&1 || die "there is no '$RUN_AS' user to run the tests as"
+
+# --- dependencies ------------------------------------------------------------
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing+=("$pkg")
+	fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+	say "dependencies present: ${PACKAGES[*]}"
+fi
+command -v prove >/dev/null || die "prove (package perl) is missing"
+
+# --- build and install (as root) ------------------------------------------------
+say "building"
+make -s PG_CONFIG="$PG_CONFIG"
+say "installing into $("$PG_CONFIG" --pkglibdir)"
+make -s PG_CONFIG="$PG_CONFIG" install
+
+# --- tests, as the postgres user in a copy of the tree --------------------------
+WORK=$(mktemp -d /tmp/pricing-test.XXXXXX)
+cleanup() {
+	local rc=$?
+	if [ "$rc" -eq 0 ] && [ -z "${PRICING_KEEP_TEST_DIR:-}" ]; then
+		rm -rf "$WORK"
+	else
+		echo "test tree kept in $WORK"
+	fi
+}
+trap cleanup EXIT
+
+# everything but .git and build products
+tar -C "$SRC" --exclude=./.git --exclude=./tmp_check --exclude=./results \
+	--exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$WORK" -xf -
+chown -R "$RUN_AS": "$WORK"
+chmod 755 "$WORK"
+
+# PostgreSQL's test modules pick their own ports and sockets; don't let the
+# caller's PG* settings point them elsewhere.
+for v in $(env | sed -n 's/^\(PG[A-Z_]*\)=.*/\1/p'); do
+	case "$v" in PG_TEST_*) ;; *) unset "$v" ;; esac
+done
+export PG_TEST_TIMEOUT_DEFAULT=${PG_TEST_TIMEOUT_DEFAULT:-120}
+
+say "make installcheck (pg_regress, then the TAP tests) as $RUN_AS in $WORK"
+set +e
+runuser -u "$RUN_AS" -- env HOME="$WORK" \
+	make -C "$WORK" PG_CONFIG="$PG_CONFIG" PROVE_FLAGS="--timer" installcheck
+rc=$?
+set -e
+
+if [ "$rc" -ne 0 ]; then
+	if [ -s "$WORK/regression.diffs" ]; then
+		say "regression.diffs"
+		cat "$WORK/regression.diffs"
+	fi
+	if [ -d "$WORK/tmp_check/log" ]; then
+		for f in "$WORK"/tmp_check/log/*; do
+			[ -f "$f" ] || continue
+			say "${f#"$WORK"/} (last 200 lines)"
+			tail -n 200 "$f"
+		done
+	fi
+	say "FAILED (make installcheck exited with $rc)"
+	exit 1
+fi
+
+say "all tests passed"
+exit 0
