@@ -1,0 +1,65 @@
+# A hot standby builds and serves its own index from the replayed tables
+# (DESIGN: the worker starts once the server is consistent).  Replayed
+# changes fire no trigger there, so they arrive through pricing.refresh() or
+# the refresh interval.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PricingTest;
+
+my $primary = PostgreSQL::Test::Cluster->new('primary');
+$primary->init(allows_streaming => 1);
+$primary->append_conf(
+	'postgresql.conf', q{
+shared_preload_libraries = 'pricing'
+pricing.database = 'postgres'
+pricing.shared_memory = '128MB'
+pricing.refresh_interval = '0'
+pricing.horizon_days = 60
+max_worker_processes = 16
+});
+$primary->start;
+load_sample_data($primary, 'postgres');
+wait_serving($primary, 'postgres', $SAMPLE_CHEAPEST, 'primary serves');
+
+$primary->backup('backup');
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($primary, 'backup', has_streaming => 1);
+$standby->start;
+$primary->wait_for_catchup($standby);
+
+is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'),
+	't', 'the standby is in recovery');
+wait_serving($standby, 'postgres', $SAMPLE_CHEAPEST,
+	'the standby builds and serves its own index');
+like(worker_pid($standby), qr/^\d+$/, 'the standby has its refresh worker');
+
+# A replayed change arrives with refresh(true) on the standby.
+$primary->safe_psql('postgres',
+	q{UPDATE pricing.rate SET price = 90.00 WHERE hotel_id = 2 AND room_id = 2});
+wait_serving($primary, 'postgres', '2:2:297.00,1:1:309.00,3:1:430.00',
+	'the primary sees its change');
+$primary->wait_for_catchup($standby);
+my $out = $standby->safe_psql('postgres',
+	'SELECT pricing.refresh(true) > 0; ' . cheapest_query());
+is($out, "t\n2:2:297.00,1:1:309.00,3:1:430.00",
+	'refresh(true) on the standby serves the replayed change');
+
+# With a refresh interval the standby follows by itself.
+$standby->append_conf('postgresql.conf', "pricing.refresh_interval = '1s'");
+$standby->reload;
+$primary->safe_psql('postgres',
+	q{UPDATE pricing.rate SET price = 80.00 WHERE hotel_id = 2 AND room_id = 2});
+wait_serving($standby, 'postgres', '2:2:264.00,1:1:309.00,3:1:430.00',
+	'with refresh_interval the standby picks up a replayed change by itself');
+is(status_of($standby, 'postgres', 'last_error IS NULL'), 't',
+	'no error on the standby');
+
+$standby->stop;
+$primary->stop;
+done_testing();
