@@ -1,0 +1,639 @@
+/*-------------------------------------------------------------------------
+ *
+ * functions.c
+ *		The SQL functions: cheapest, quote, refresh, status, and the trigger
+ *		that tells the worker about committed changes.
+ *
+ * The readers (cheapest, quote) validate their arguments, pin the serving
+ * generation, compute the answer straight from the index and put the rows
+ * into a tuplestore in the backend's own memory, then unpin: a pin never
+ * outlives one call (reader.c).  They run no SQL and allocate nothing in
+ * the arena.  cheapest keeps the best max_results hotels in a bounded
+ * binary heap, so a city costs one pass over its rooms whatever its size.
+ *
+ * Amounts leave the index as integer cents and become numeric with scale 2
+ * through int64_div_fast_to_numeric.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/binaryheap.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "pricing.h"
+
+PG_FUNCTION_INFO_V1(pricing_cheapest);
+PG_FUNCTION_INFO_V1(pricing_quote);
+PG_FUNCTION_INFO_V1(pricing_refresh);
+PG_FUNCTION_INFO_V1(pricing_status);
+PG_FUNCTION_INFO_V1(pricing_source_changed);
+
+/* how long pricing.refresh(true) waits for a worker that is not running */
+#define WORKER_ABSENT_TIMEOUT_MS	10000
+
+/* a hotel's best price, a candidate row of pricing.cheapest() */
+typedef struct Candidate
+{
+	int128		total;
+	const PricingHotel *hotel;
+	int32		room_id;
+} Candidate;
+
+/* a room's price, a row of pricing.quote() */
+typedef struct QuoteRow
+{
+	PricingPrice price;
+	int32		room_id;
+} QuoteRow;
+
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null", name)));
+}
+
+/*
+ * Check the stay's arguments (SPEC section 3) and fill in what does not
+ * depend on the index.
+ */
+static void
+check_stay(DateADT checkin, DateADT checkout, int32 guests,
+		   DateADT booking_date, PricingStay *stay)
+{
+	int64		nights = (int64) checkout - (int64) checkin;
+
+	if (nights <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("checkout must be later than checkin")));
+	if (nights > pricing_max_nights)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("stay from checkin to checkout is longer than pricing.max_nights"),
+				 errdetail("The stay has " INT64_FORMAT " nights; pricing.max_nights is %d.",
+						   nights, pricing_max_nights)));
+	if (guests < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("guests must be at least 1")));
+
+	stay->nights = (int32) nights;
+	stay->guests = guests;
+	stay->checkin = checkin;
+	stay->booking_date = booking_date;
+}
+
+/*
+ * Place the stay in the index's window; false when any night lies outside
+ * it (no rows, no error).
+ */
+static bool
+stay_in_window(const PricingIndex *index, PricingStay *stay)
+{
+	int64		first = (int64) stay->checkin - index->first_date;
+
+	if (first < 0 || first + stay->nights > index->ndays)
+		return false;
+	stay->first = (int32) first;
+	return true;
+}
+
+static Datum
+cents_to_numeric(int128 cents)
+{
+	char		buf[64];
+	char	   *p = buf + sizeof(buf);
+	bool		neg = cents < 0;
+	uint128		v;
+
+	if (cents >= PG_INT64_MIN && cents <= PG_INT64_MAX)
+		return NumericGetDatum(int64_div_fast_to_numeric((int64) cents, 2));
+
+	/* beyond 64 bits: spell it out; no realistic price gets here */
+	v = neg ? -(uint128) cents : (uint128) cents;
+	*--p = '\0';
+	for (int i = 0; v > 0 || i < 3; i++)
+	{
+		if (i == 2)
+			*--p = '.';
+		*--p = '0' + (int) (v % 10);
+		v /= 10;
+	}
+	if (neg)
+		*--p = '-';
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(p),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * The largest total in cents that max_total admits: floor(max_total * 100).
+ * Returns false when max_total admits everything (NULL, NaN or +Infinity,
+ * which numeric orders above every number, or simply huge).
+ */
+static bool
+total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit)
+{
+	Datum		v;
+	Datum		floor100;
+
+	if (PG_ARGISNULL(argno))
+		return false;
+	v = PG_GETARG_DATUM(argno);
+	if (numeric_is_nan(DatumGetNumeric(v)))
+		return false;
+	if (numeric_is_inf(DatumGetNumeric(v)))
+	{
+		if (DatumGetBool(DirectFunctionCall2(numeric_gt, v,
+											 DirectFunctionCall1(int8_numeric, Int64GetDatum(0)))))
+			return false;
+		*limit = -1;
+		return true;
+	}
+	floor100 = DirectFunctionCall1(numeric_floor,
+								   DirectFunctionCall2(numeric_mul, v,
+													   DirectFunctionCall1(int8_numeric, Int64GetDatum(100))));
+	if (DatumGetBool(DirectFunctionCall2(numeric_gt, floor100,
+										 DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX)))))
+		return false;
+	if (DatumGetBool(DirectFunctionCall2(numeric_lt, floor100,
+										 DirectFunctionCall1(int8_numeric, Int64GetDatum(-1)))))
+	{
+		*limit = -1;
+		return true;
+	}
+	*limit = DatumGetInt64(DirectFunctionCall1(numeric_int8, floor100));
+	return true;
+}
+
+/* max-heap order on (total, hotel_id): the top is the worst kept row */
+static int
+candidate_cmp(Datum a, Datum b, void *arg)
+{
+	const Candidate *x = (const Candidate *) DatumGetPointer(a);
+	const Candidate *y = (const Candidate *) DatumGetPointer(b);
+
+	if (x->total != y->total)
+		return x->total < y->total ? -1 : 1;
+	if (x->hotel->hotel_id != y->hotel->hotel_id)
+		return x->hotel->hotel_id < y->hotel->hotel_id ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The hotel's price for the stay: its cheapest eligible room, lowest room_id
+ * on ties (rooms are ordered by room_id).
+ */
+static bool
+hotel_price(const PricingHotel *hotel, const PricingStay *stay,
+			Candidate *c)
+{
+	bool		found = false;
+	PricingPrice p;
+
+	for (int i = 0; i < hotel->nrooms; i++)
+	{
+		if (!pricing_room_price(hotel, &hotel->rooms[i], stay, &p))
+			continue;
+		if (!found || p.total < c->total)
+		{
+			c->total = p.total;
+			c->room_id = hotel->rooms[i].room_id;
+			found = true;
+		}
+	}
+	c->hotel = hotel;
+	return found;
+}
+
+/*
+ * pricing.cheapest(city, checkin, checkout, guests, max_results, min_stars,
+ *					max_total, booking_date)
+ */
+Datum
+pricing_cheapest(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PricingStay stay;
+	char	   *city;
+	int32		max_results;
+	int32		min_stars;
+	bool		limited;
+	int128		limit = 0;
+	const PricingIndex *index;
+
+	require_arg(fcinfo, 0, "city");
+	require_arg(fcinfo, 1, "checkin");
+	require_arg(fcinfo, 2, "checkout");
+	require_arg(fcinfo, 3, "guests");
+	require_arg(fcinfo, 4, "max_results");
+	require_arg(fcinfo, 5, "min_stars");
+	require_arg(fcinfo, 7, "booking_date");
+
+	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_INT32(3),
+			   PG_GETARG_DATEADT(7), &stay);
+	max_results = PG_GETARG_INT32(4);
+	if (max_results < 0 || max_results > PRICING_MAX_RESULTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_results must be between 0 and %d", PRICING_MAX_RESULTS)));
+	min_stars = PG_GETARG_INT32(5);
+	limited = total_limit(fcinfo, 6, &limit);
+	city = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (max_results == 0 || (limited && limit < 0))
+		PG_RETURN_VOID();
+
+	index = pricing_pin(false);
+	PG_TRY();
+	{
+		const PricingCity *c;
+
+		if (stay_in_window(index, &stay) &&
+			(c = pricing_index_city(index, city)) != NULL)
+		{
+			Candidate  *cands = palloc(sizeof(Candidate) * Min(max_results, c->nhotels));
+			int			ncands = 0;
+			binaryheap *heap = binaryheap_allocate(Min(max_results, c->nhotels),
+												   candidate_cmp, NULL);
+			Candidate	cand;
+
+			for (int i = 0; i < c->nhotels; i++)
+			{
+				const PricingHotel *h = c->hotels[i];
+
+				if ((i & 1023) == 1023)
+					CHECK_FOR_INTERRUPTS();
+				if (h->stars < min_stars)
+					continue;
+				if (!hotel_price(h, &stay, &cand))
+					continue;
+				if (limited && cand.total > limit)
+					continue;
+				if (ncands < max_results)
+				{
+					cands[ncands] = cand;
+					binaryheap_add(heap, PointerGetDatum(&cands[ncands]));
+					ncands++;
+				}
+				else
+				{
+					Candidate  *worst = (Candidate *) DatumGetPointer(binaryheap_first(heap));
+
+					if (candidate_cmp(PointerGetDatum(&cand), PointerGetDatum(worst), NULL) < 0)
+					{
+						*worst = cand;
+						binaryheap_replace_first(heap, PointerGetDatum(worst));
+					}
+				}
+			}
+
+			/* pop worst first, so fill the sorted array from its end */
+			{
+				Candidate **sorted = palloc(sizeof(Candidate *) * Max(ncands, 1));
+
+				for (int i = ncands - 1; i >= 0; i--)
+					sorted[i] = (Candidate *) DatumGetPointer(binaryheap_remove_first(heap));
+
+				for (int i = 0; i < ncands; i++)
+				{
+					Datum		values[6];
+					bool		nulls[6] = {0};
+					const PricingHotel *h = sorted[i]->hotel;
+
+					values[0] = Int64GetDatum(h->hotel_id);
+					values[1] = CStringGetTextDatum(h->name);
+					values[2] = Int16GetDatum(h->stars);
+					values[3] = Int32GetDatum(sorted[i]->room_id);
+					values[4] = cents_to_numeric(sorted[i]->total);
+					values[5] = CStringGetTextDatum(h->currency);
+					tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+										 values, nulls);
+				}
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		pricing_unpin();
+	}
+	PG_END_TRY();
+
+	PG_RETURN_VOID();
+}
+
+static int
+quote_row_cmp(const void *a, const void *b)
+{
+	const QuoteRow *x = (const QuoteRow *) a;
+	const QuoteRow *y = (const QuoteRow *) b;
+
+	if (x->price.total != y->price.total)
+		return x->price.total < y->price.total ? -1 : 1;
+	return (x->room_id > y->room_id) - (x->room_id < y->room_id);
+}
+
+/*
+ * pricing.quote(hotel_id, checkin, checkout, guests, booking_date)
+ */
+Datum
+pricing_quote(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PricingStay stay;
+	int64		hotel_id;
+	const PricingIndex *index;
+	QuoteRow   *rows = NULL;
+	int			nrows = 0;
+
+	require_arg(fcinfo, 0, "hotel_id");
+	require_arg(fcinfo, 1, "checkin");
+	require_arg(fcinfo, 2, "checkout");
+	require_arg(fcinfo, 3, "guests");
+	require_arg(fcinfo, 4, "booking_date");
+
+	hotel_id = PG_GETARG_INT64(0);
+	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_INT32(3),
+			   PG_GETARG_DATEADT(4), &stay);
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	/* the rows are only numbers: copy them out under the pin, emit after */
+	index = pricing_pin(false);
+	PG_TRY();
+	{
+		const PricingHotel *h;
+
+		if (stay_in_window(index, &stay) &&
+			(h = pricing_index_hotel(index, hotel_id)) != NULL &&
+			h->nrooms > 0)
+		{
+			rows = palloc(sizeof(QuoteRow) * h->nrooms);
+			for (int i = 0; i < h->nrooms; i++)
+			{
+				if (pricing_room_price(h, &h->rooms[i], &stay, &rows[nrows].price))
+					rows[nrows++].room_id = h->rooms[i].room_id;
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		pricing_unpin();
+	}
+	PG_END_TRY();
+
+	if (nrows > 1)
+		qsort(rows, nrows, sizeof(QuoteRow), quote_row_cmp);
+
+	for (int i = 0; i < nrows; i++)
+	{
+		Datum		values[9];
+		bool		nulls[9] = {0};
+		PricingPrice *p = &rows[i].price;
+
+		values[0] = Int32GetDatum(rows[i].room_id);
+		values[1] = Int32GetDatum(stay.nights);
+		values[2] = cents_to_numeric(p->base);
+		values[3] = cents_to_numeric(p->extra);
+		values[4] = cents_to_numeric(p->discount);
+		values[5] = cents_to_numeric(p->fees);
+		values[6] = cents_to_numeric(p->vat);
+		values[7] = cents_to_numeric(p->city_tax);
+		values[8] = cents_to_numeric(p->total);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	PG_RETURN_VOID();
+}
+
+/*
+ * Refreshing is for superusers, the extension's owner and members of
+ * pricing_admin, whatever EXECUTE grants say.
+ */
+static void
+check_refresh_privilege(void)
+{
+	Oid			ext;
+	Oid			admin;
+
+	if (superuser())
+		return;
+	ext = get_extension_oid("pricing", true);
+	if (OidIsValid(ext) && pg_extension_ownercheck(ext, GetUserId()))
+		return;
+	admin = get_role_oid("pricing_admin", true);
+	if (OidIsValid(admin) && has_privs_of_role(GetUserId(), admin))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to refresh the pricing index"),
+			 errdetail("Only superusers, the owner of extension pricing and members of role pricing_admin may refresh it.")));
+}
+
+/*
+ * pricing.refresh(wait)
+ *
+ * A request is a number.  The worker reads the latest request number before
+ * it takes its snapshot, and reports it as done (and whether it succeeded)
+ * after the attempt; so once a request is done, the attempt that covered it
+ * saw every change committed before the request was made.
+ */
+Datum
+pricing_refresh(PG_FUNCTION_ARGS)
+{
+	bool		wait = PG_GETARG_BOOL(0);
+	PricingShared *s = pricing_get_shared();
+	uint64		req;
+	TimestampTz absent_since = 0;
+	bool		ok;
+	int			errcode_saved = 0;
+	char		errmsg_saved[PRICING_ERROR_LEN];
+
+	check_refresh_privilege();
+
+	req = pg_atomic_add_fetch_u64(&s->request_seq, 1);
+	pricing_wake_worker();
+	if (!wait)
+		PG_RETURN_INT64((int64) pg_atomic_read_u64(&s->serving));
+
+	ConditionVariablePrepareToSleep(&s->refresh_cv);
+	for (;;)
+	{
+		bool		done;
+		int			worker_pid;
+
+		LWLockAcquire(s->lock, LW_SHARED);
+		done = s->done_seq >= req;
+		ok = s->ok_seq >= req;
+		worker_pid = s->worker_pid;
+		if (done && !ok)
+		{
+			errcode_saved = s->last_errcode;
+			strlcpy(errmsg_saved, s->last_error, sizeof(errmsg_saved));
+		}
+		LWLockRelease(s->lock);
+
+		if (done)
+			break;
+
+		if (worker_pid != 0)
+			absent_since = 0;
+		else if (absent_since == 0)
+			absent_since = GetCurrentTimestamp();
+		else if (TimestampDifferenceExceeds(absent_since, GetCurrentTimestamp(),
+											WORKER_ABSENT_TIMEOUT_MS))
+		{
+			ConditionVariableCancelSleep();
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("pricing refresh worker is not running"),
+					 errhint("Check the server log; the worker connects to the database named by pricing.database (\"%s\").",
+							 pricing_database)));
+		}
+		ConditionVariableTimedSleep(&s->refresh_cv, 1000, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+
+	if (!ok)
+		ereport(ERROR,
+				(errcode(errcode_saved ? errcode_saved : ERRCODE_INTERNAL_ERROR),
+				 errmsg("pricing refresh failed: %s", errmsg_saved),
+				 errhint("The previous generation of the index keeps serving.")));
+
+	PG_RETURN_INT64((int64) pg_atomic_read_u64(&s->serving));
+}
+
+/*
+ * pricing.status(): one row describing the index now serving.
+ */
+Datum
+pricing_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PricingShared *s = pricing_get_shared();
+	const PricingIndex *index;
+	Datum		values[17];
+	bool		nulls[17] = {0};
+	int			readers = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	for (int i = 0; i < s->nslots; i++)
+		if (pg_atomic_read_u64(&s->slots[i].pin) != 0)
+			readers++;
+
+	index = pricing_pin(true);
+	PG_TRY();
+	{
+		if (index == NULL)
+		{
+			for (int i = 0; i < 10; i++)
+				nulls[i] = true;
+		}
+		else
+		{
+			values[0] = Int64GetDatum((int64) index->generation);
+			values[1] = TimestampTzGetDatum(index->loaded_at);
+			values[2] = Float8GetDatum(index->refresh_ms);
+			values[3] = Int64GetDatum(index->nhotels);
+			values[4] = Int64GetDatum(index->nrooms);
+			values[5] = Int64GetDatum(index->nrates);
+			values[8] = DateADTGetDatum(index->first_date);
+			values[9] = DateADTGetDatum(index->first_date + index->ndays - 1);
+		}
+	}
+	PG_FINALLY();
+	{
+		if (index != NULL)
+			pricing_unpin();
+	}
+	PG_END_TRY();
+
+	LWLockAcquire(s->lock, LW_SHARED);
+	nulls[6] = false;
+	values[6] = Int64GetDatum((int64) s->arena_bytes_used);
+	nulls[7] = false;
+	values[7] = Int64GetDatum((int64) (2 * s->half_size));
+	if (s->last_error[0] != '\0')
+		values[10] = CStringGetTextDatum(s->last_error);
+	else
+		nulls[10] = true;
+	if (s->worker_pid != 0)
+		values[11] = Int32GetDatum(s->worker_pid);
+	else
+		nulls[11] = true;
+	values[12] = DirectFunctionCall1(namein, CStringGetDatum(pricing_database));
+	values[13] = Int32GetDatum(s->live_generations);
+	values[14] = Int32GetDatum(readers);
+	values[15] = Int64GetDatum((int64) s->refreshes);
+	values[16] = Int64GetDatum((int64) s->failed_refreshes);
+	LWLockRelease(s->lock);
+
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	PG_RETURN_VOID();
+}
+
+/*
+ * Change notification: a statement-level trigger on every source table marks
+ * the transaction, and the commit callback wakes the worker once the
+ * transaction is committed and visible, so a refresh it triggers sees it.
+ */
+static bool change_pending = false;
+static bool xact_callback_registered = false;
+
+static void
+pricing_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (change_pending && pricing_shared != NULL)
+			{
+				pg_atomic_fetch_add_u64(&pricing_shared->change_seq, 1);
+				pricing_wake_worker();
+			}
+			change_pending = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			change_pending = false;
+			break;
+		default:
+			break;
+	}
+}
+
+Datum
+pricing_source_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pricing.source_changed() must be called as a trigger")));
+
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(pricing_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	change_pending = true;
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,138 @@
+/*-------------------------------------------------------------------------
+ *
+ * index.c
+ *		The index of one generation: its root and its two lookup tables.
+ *
+ * The layout of hotels, rooms and nights is declared in pricing.h; this
+ * file owns the two hash tables that lead to them: city -> hotels, for
+ * pricing.cheapest(), and hotel_id -> hotel, for pricing.quote().  Both are
+ * simplehash tables whose memory comes from the generation's arena context,
+ * so they are built by the worker and then only looked up by readers.
+ *
+ * A simplehash lookup reads the table and never writes it, and the hash
+ * functions used here are the same in every process (no per-process seed),
+ * so readers in other processes can use the worker's tables directly.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "utils/memutils.h"
+
+#include "pricing.h"
+
+static inline uint32
+hotel_id_hash(int64 hotel_id)
+{
+	return murmurhash32((uint32) hotel_id ^ (uint32) ((uint64) hotel_id >> 32));
+}
+
+#define SH_PREFIX		pricing_city
+#define SH_ELEMENT_TYPE PricingCity
+#define SH_KEY_TYPE		const char *
+#define SH_KEY			city
+#define SH_HASH_KEY(tb, key) hash_bytes((const unsigned char *) (key), strlen(key))
+#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+#define SH_PREFIX		pricing_hotel
+#define SH_ELEMENT_TYPE PricingHotelEntry
+#define SH_KEY_TYPE		int64
+#define SH_KEY			hotel_id
+#define SH_HASH_KEY(tb, key) hotel_id_hash(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/*
+ * A new, empty index in the given (arena) context.
+ */
+PricingIndex *
+pricing_index_create(MemoryContext cxt)
+{
+	PricingIndex *index;
+
+	index = MemoryContextAllocZero(cxt, sizeof(PricingIndex));
+	index->cities = pricing_city_create(cxt, 256, NULL);
+	index->hotels = pricing_hotel_create(cxt, 1024, NULL);
+	return index;
+}
+
+/*
+ * Register a hotel under its id and its city.  Hotels of one city share one
+ * copy of the city's name, which becomes hotel->city.
+ */
+void
+pricing_index_add_hotel(PricingIndex *index, PricingHotel *hotel,
+						const char *city)
+{
+	MemoryContext cxt = GetMemoryChunkContext(index);
+	PricingCity *centry;
+	PricingHotelEntry *hentry;
+	bool		found;
+
+	hentry = pricing_hotel_insert(index->hotels, hotel->hotel_id, &found);
+	if (found)
+		elog(ERROR, "duplicate hotel_id " INT64_FORMAT " in pricing.hotel",
+			 hotel->hotel_id);
+	hentry->hotel = hotel;
+
+	centry = pricing_city_lookup(index->cities, city);
+	if (centry == NULL)
+	{
+		centry = pricing_city_insert(index->cities,
+										  MemoryContextStrdup(cxt, city),
+										  &found);
+		centry->nhotels = 0;
+		centry->hotels = NULL;
+	}
+	centry->nhotels++;
+	hotel->city = centry->city;
+}
+
+/*
+ * Once every hotel is registered, give each city the array of its hotels.
+ */
+void
+pricing_index_link_cities(PricingIndex *index, PricingHotel **hotels, int64 n)
+{
+	MemoryContext cxt = GetMemoryChunkContext(index);
+	pricing_city_iterator it;
+	PricingCity *centry;
+
+	pricing_city_start_iterate(index->cities, &it);
+	while ((centry = pricing_city_iterate(index->cities, &it)) != NULL)
+	{
+		centry->hotels = MemoryContextAlloc(cxt,
+											centry->nhotels * sizeof(PricingHotel *));
+		centry->nhotels = 0;
+	}
+	for (int64 i = 0; i < n; i++)
+	{
+		centry = pricing_city_lookup(index->cities, hotels[i]->city);
+		centry->hotels[centry->nhotels++] = hotels[i];
+	}
+}
+
+const PricingCity *
+pricing_index_city(const PricingIndex *index, const char *city)
+{
+	return pricing_city_lookup(index->cities, (char *) city);
+}
+
+const PricingHotel *
+pricing_index_hotel(const PricingIndex *index, int64 hotel_id)
+{
+	PricingHotelEntry *entry;
+
+	entry = pricing_hotel_lookup(index->hotels, hotel_id);
+	return entry ? entry->hotel : NULL;
+}

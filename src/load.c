@@ -1,0 +1,476 @@
+/*-------------------------------------------------------------------------
+ *
+ * load.c
+ *		Build one generation of the index from the source tables.
+ *
+ * Called by the refresh worker inside a REPEATABLE READ transaction with
+ * SPI connected, so every table is read in one snapshot.  Everything the
+ * index keeps is allocated in the generation's arena context; everything
+ * else (SPI results, the room lookup table, the list of oversized prices)
+ * lives in a scratch context that is deleted before returning.
+ *
+ * Amounts are read as integer minor units, converted by the executor with
+ * exact numeric arithmetic ((price * 100)::int8): every amount column has
+ * scale 2, so nothing is rounded on the way in.  Percentages likewise
+ * become hundredths of a percent.
+ *
+ * Rates are streamed through a cursor in batches and placed into per-room
+ * nightly arrays that cover the window first_date .. first_date + ndays - 1
+ * (yesterday to pricing.horizon_days ahead).  A room's arrays are allocated
+ * when its first rate arrives, so rooms without rates cost nothing.  Once
+ * all rates are in, each room's prices become prefix sums and its
+ * availability becomes run lengths (see pricing.h), which make every stay's
+ * base price and availability O(1).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/memutils.h"
+
+#include "pricing.h"
+
+#define RATE_BATCH	10000
+
+/* (hotel_id, room_id) -> room, worker-local, for placing rates */
+typedef struct RoomKey
+{
+	int64		hotel_id;
+	int32		room_id;
+} RoomKey;
+
+typedef struct RoomEntry
+{
+	RoomKey		key;
+	char		status;
+	PricingRoom *room;
+} RoomEntry;
+
+static inline uint32
+room_key_hash(RoomKey key)
+{
+	return hash_combine(murmurhash32((uint32) key.hotel_id ^
+									 (uint32) ((uint64) key.hotel_id >> 32)),
+						murmurhash32((uint32) key.room_id));
+}
+
+#define SH_PREFIX		room_hash
+#define SH_ELEMENT_TYPE RoomEntry
+#define SH_KEY_TYPE		RoomKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k) room_key_hash(k)
+#define SH_EQUAL(tb, a, b) ((a).hotel_id == (b).hotel_id && (a).room_id == (b).room_id)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* a nightly price too large for the 32-bit prefix sums */
+typedef struct WideRate
+{
+	PricingRoom *room;
+	int32		night;
+	int64		price;
+} WideRate;
+
+typedef struct LoadState
+{
+	MemoryContext cxt;			/* the generation's arena context */
+	PricingIndex *index;
+	int32		ndays;
+	room_hash_hash *rooms;
+	PricingRoom **rooms_with_rates;
+	int64		nrooms_with_rates;
+	WideRate   *wide;
+	int64		nwide;
+	int64		maxwide;
+} LoadState;
+
+/* column accessors for the current SPI result */
+static inline Datum
+col(HeapTuple tuple, int attno, bool *isnull)
+{
+	return SPI_getbinval(tuple, SPI_tuptable->tupdesc, attno, isnull);
+}
+
+static inline Datum
+col_notnull(HeapTuple tuple, int attno)
+{
+	bool		isnull;
+	Datum		d = col(tuple, attno, &isnull);
+
+	if (isnull)
+		elog(ERROR, "unexpected NULL in column %d of a pricing source query", attno);
+	return d;
+}
+
+static void
+run_query(const char *sql)
+{
+	int			rc = SPI_execute(sql, true, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pricing source query failed: %s", SPI_result_code_string(rc));
+}
+
+static void
+load_hotels(LoadState *st)
+{
+	PricingIndex *index = st->index;
+	PricingHotel **hotels;
+	uint64		n;
+
+	run_query("SELECT hotel_id, city, name, stars, currency,"
+			  " (vat_percent * 100)::int4, (city_tax * 100)::int8"
+			  " FROM pricing.hotel");
+	n = SPI_processed;
+	hotels = palloc(Max(n, 1) * sizeof(PricingHotel *));
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		PricingHotel *h = MemoryContextAllocZero(st->cxt, sizeof(PricingHotel));
+		char	   *city = TextDatumGetCString(col_notnull(tup, 2));
+
+		h->hotel_id = DatumGetInt64(col_notnull(tup, 1));
+		h->name = MemoryContextStrdup(st->cxt, TextDatumGetCString(col_notnull(tup, 3)));
+		h->stars = DatumGetInt16(col_notnull(tup, 4));
+		h->currency = MemoryContextStrdup(st->cxt, TextDatumGetCString(col_notnull(tup, 5)));
+		h->vat_percent = DatumGetInt32(col_notnull(tup, 6));
+		h->city_tax = DatumGetInt64(col_notnull(tup, 7));
+		pricing_index_add_hotel(index, h, city);
+		hotels[i] = h;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	pricing_index_link_cities(index, hotels, n);
+	index->nhotels = n;
+}
+
+/*
+ * Rooms arrive ordered by hotel and room, so each hotel's rooms form one run
+ * of rows and become one array ordered by room_id.
+ */
+static void
+load_rooms(LoadState *st)
+{
+	PricingIndex *index = st->index;
+	uint64		n;
+	uint64		i = 0;
+
+	run_query("SELECT hotel_id, room_id, max_guests, base_guests,"
+			  " (extra_guest_fee * 100)::int8"
+			  " FROM pricing.room ORDER BY hotel_id, room_id");
+	n = SPI_processed;
+	st->rooms = room_hash_create(CurrentMemoryContext, Max(n, 16), NULL);
+
+	while (i < n)
+	{
+		int64		hotel_id = DatumGetInt64(col_notnull(SPI_tuptable->vals[i], 1));
+		PricingHotel *h = (PricingHotel *) pricing_index_hotel(index, hotel_id);
+		uint64		j = i;
+
+		while (j < n && DatumGetInt64(col_notnull(SPI_tuptable->vals[j], 1)) == hotel_id)
+			j++;
+
+		/* the foreign key makes this impossible within one snapshot */
+		if (h == NULL)
+			elog(ERROR, "room of unknown hotel " INT64_FORMAT " in pricing.room", hotel_id);
+
+		h->nrooms = j - i;
+		h->rooms = MemoryContextAllocZero(st->cxt, h->nrooms * sizeof(PricingRoom));
+		for (uint64 k = i; k < j; k++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[k];
+			PricingRoom *r = &h->rooms[k - i];
+			RoomKey		key;
+			RoomEntry  *entry;
+			bool		found;
+
+			r->room_id = DatumGetInt32(col_notnull(tup, 2));
+			r->max_guests = DatumGetInt16(col_notnull(tup, 3));
+			r->base_guests = DatumGetInt16(col_notnull(tup, 4));
+			r->extra_fee = DatumGetInt64(col_notnull(tup, 5));
+
+			key.hotel_id = hotel_id;
+			key.room_id = r->room_id;
+			entry = room_hash_insert(st->rooms, key, &found);
+			entry->room = r;
+		}
+		index->nrooms += j - i;
+		i = j;
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+static void
+load_discounts(LoadState *st)
+{
+	uint64		n;
+	uint64		i = 0;
+
+	run_query("SELECT hotel_id, room_id, (percent * 100)::int4, min_nights,"
+			  " checkin_from, checkin_to, min_days_ahead"
+			  " FROM pricing.discount ORDER BY hotel_id");
+	n = SPI_processed;
+
+	while (i < n)
+	{
+		int64		hotel_id = DatumGetInt64(col_notnull(SPI_tuptable->vals[i], 1));
+		PricingHotel *h = (PricingHotel *) pricing_index_hotel(st->index, hotel_id);
+		uint64		j = i;
+
+		while (j < n && DatumGetInt64(col_notnull(SPI_tuptable->vals[j], 1)) == hotel_id)
+			j++;
+		if (h == NULL)
+			elog(ERROR, "discount of unknown hotel " INT64_FORMAT " in pricing.discount", hotel_id);
+
+		h->ndiscounts = j - i;
+		h->discounts = MemoryContextAlloc(st->cxt, h->ndiscounts * sizeof(PricingDiscount));
+		for (uint64 k = i; k < j; k++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[k];
+			PricingDiscount *d = &h->discounts[k - i];
+			bool		isnull;
+			Datum		v;
+
+			v = col(tup, 2, &isnull);
+			d->all_rooms = isnull;
+			d->room_id = isnull ? 0 : DatumGetInt32(v);
+			d->percent = DatumGetInt32(col_notnull(tup, 3));
+			d->min_nights = DatumGetInt32(col_notnull(tup, 4));
+			v = col(tup, 5, &isnull);
+			d->checkin_from = isnull ? DATEVAL_NOBEGIN : DatumGetDateADT(v);
+			v = col(tup, 6, &isnull);
+			d->checkin_to = isnull ? DATEVAL_NOEND : DatumGetDateADT(v);
+			v = col(tup, 7, &isnull);
+			d->min_days_ahead = isnull ? -1 : DatumGetInt32(v);
+		}
+		i = j;
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+static void
+load_fees(LoadState *st)
+{
+	uint64		n;
+
+	run_query("SELECT hotel_id,"
+			  " (coalesce(sum(amount) FILTER (WHERE per = 'stay'), 0) * 100)::int8,"
+			  " (coalesce(sum(amount) FILTER (WHERE per = 'night'), 0) * 100)::int8,"
+			  " (coalesce(sum(amount) FILTER (WHERE per = 'guest_night'), 0) * 100)::int8"
+			  " FROM pricing.fee GROUP BY hotel_id");
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		int64		hotel_id = DatumGetInt64(col_notnull(tup, 1));
+		PricingHotel *h = (PricingHotel *) pricing_index_hotel(st->index, hotel_id);
+
+		if (h == NULL)
+			elog(ERROR, "fee of unknown hotel " INT64_FORMAT " in pricing.fee", hotel_id);
+		h->fee_stay = DatumGetInt64(col_notnull(tup, 2));
+		h->fee_night = DatumGetInt64(col_notnull(tup, 3));
+		h->fee_guest_night = DatumGetInt64(col_notnull(tup, 4));
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * The nightly arrays of a room, allocated when its first rate arrives.
+ * Until finish_rooms() runs, cum[i + 1] holds the price of night i and
+ * nights[2i] is 1 when night i is sellable.
+ */
+static void
+room_alloc_nights(LoadState *st, PricingRoom *r)
+{
+	Size		cumsize = MAXALIGN(sizeof(uint32) * (st->ndays + 1));
+	char	   *mem;
+
+	mem = MemoryContextAllocZero(st->cxt, cumsize + 2 * st->ndays);
+	r->cum = (uint32 *) mem;
+	r->nights = (uint8 *) (mem + cumsize);
+	st->rooms_with_rates[st->nrooms_with_rates++] = r;
+}
+
+static void
+add_wide_rate(LoadState *st, PricingRoom *r, int32 night, int64 price)
+{
+	if (st->nwide == st->maxwide)
+	{
+		st->maxwide = Max(16, st->maxwide * 2);
+		st->wide = st->wide ? repalloc_huge(st->wide, st->maxwide * sizeof(WideRate))
+			: palloc(st->maxwide * sizeof(WideRate));
+	}
+	st->wide[st->nwide].room = r;
+	st->wide[st->nwide].night = night;
+	st->wide[st->nwide].price = price;
+	st->nwide++;
+}
+
+static void
+load_rates(LoadState *st)
+{
+	Oid			argtypes[2] = {DATEOID, DATEOID};
+	Datum		args[2];
+	Portal		portal;
+	RoomKey		last_key = {0, 0};
+	PricingRoom *last_room = NULL;
+
+	args[0] = DateADTGetDatum(st->index->first_date);
+	args[1] = DateADTGetDatum(st->index->first_date + st->ndays);
+	st->rooms_with_rates = palloc(Max(st->index->nrooms, 1) * sizeof(PricingRoom *));
+
+	portal = SPI_cursor_open_with_args("pricing_rates",
+									   "SELECT hotel_id, room_id, (stay_date - $1)::int4,"
+									   " (price * 100)::int8, available > 0, min_stay,"
+									   " closed_to_arrival"
+									   " FROM pricing.rate"
+									   " WHERE stay_date >= $1 AND stay_date < $2",
+									   2, argtypes, args, NULL, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, RATE_BATCH);
+		if (SPI_processed == 0)
+			break;
+
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			RoomKey		key;
+			PricingRoom *r;
+			int32		night;
+			int64		price;
+			int			min_stay;
+
+			key.hotel_id = DatumGetInt64(col_notnull(tup, 1));
+			key.room_id = DatumGetInt32(col_notnull(tup, 2));
+
+			/* rates of one room usually come together: remember the last */
+			if (last_room != NULL && key.hotel_id == last_key.hotel_id &&
+				key.room_id == last_key.room_id)
+				r = last_room;
+			else
+			{
+				RoomEntry  *entry = room_hash_lookup(st->rooms, key);
+
+				if (entry == NULL)
+					elog(ERROR, "rate of unknown room (" INT64_FORMAT ", %d) in pricing.rate",
+						 key.hotel_id, key.room_id);
+				r = entry->room;
+				last_key = key;
+				last_room = r;
+			}
+			if (r->cum == NULL)
+				room_alloc_nights(st, r);
+
+			night = DatumGetInt32(col_notnull(tup, 3));
+			Assert(night >= 0 && night < st->ndays);
+			price = DatumGetInt64(col_notnull(tup, 4));
+			if (price < PRICING_NARROW_PRICE_LIMIT)
+				r->cum[night + 1] = (uint32) price;
+			else
+				add_wide_rate(st, r, night, price);
+			r->nights[2 * night] = DatumGetBool(col_notnull(tup, 5)) ? 1 : 0;
+			min_stay = DatumGetInt16(col_notnull(tup, 6));
+			r->nights[2 * night + 1] = DatumGetBool(col_notnull(tup, 7)) ? 0 :
+				(uint8) Min(min_stay, 255);
+		}
+		st->index->nrates += SPI_processed;
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+}
+
+/*
+ * Turn nightly prices into prefix sums and sellable flags into run lengths.
+ */
+static void
+finish_rooms(LoadState *st)
+{
+	int32		ndays = st->ndays;
+
+	/* rooms with an oversized price get exact 64-bit prefix sums */
+	for (int64 i = 0; i < st->nwide; i++)
+	{
+		PricingRoom *r = st->wide[i].room;
+
+		if (r->cum64 == NULL)
+		{
+			r->cum64 = MemoryContextAlloc(st->cxt, sizeof(int64) * (ndays + 1));
+			for (int32 d = 0; d <= ndays; d++)
+				r->cum64[d] = r->cum[d];
+		}
+		r->cum64[st->wide[i].night + 1] = st->wide[i].price;
+	}
+
+	for (int64 i = 0; i < st->nrooms_with_rates; i++)
+	{
+		PricingRoom *r = st->rooms_with_rates[i];
+		int			run = 0;
+
+		if (r->cum64 != NULL)
+		{
+			for (int32 d = 1; d <= ndays; d++)
+				r->cum64[d] += r->cum64[d - 1];
+		}
+		else
+		{
+			/* wraps modulo 2^32 by design; see pricing.h */
+			for (int32 d = 1; d <= ndays; d++)
+				r->cum[d] += r->cum[d - 1];
+		}
+
+		for (int32 d = ndays - 1; d >= 0; d--)
+		{
+			run = r->nights[2 * d] ? Min(run + 1, 255) : 0;
+			r->nights[2 * d] = (uint8) run;
+		}
+	}
+}
+
+/*
+ * Build a whole generation in cxt.  The caller owns the transaction, the
+ * snapshot and the SPI connection.
+ */
+PricingIndex *
+pricing_load_index(MemoryContext cxt, Size capacity)
+{
+	MemoryContext scratch;
+	MemoryContext oldcxt;
+	LoadState	st;
+	PricingIndex *index;
+
+	scratch = AllocSetContextCreate(CurrentMemoryContext,
+									"pricing refresh scratch",
+									ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(scratch);
+
+	memset(&st, 0, sizeof(st));
+	st.cxt = cxt;
+	st.index = index = pricing_index_create(cxt);
+	st.ndays = pricing_horizon_days + 2;
+	index->database = MyDatabaseId;
+	index->first_date = GetSQLCurrentDate() - 1;
+	index->ndays = st.ndays;
+
+	load_hotels(&st);
+	load_rooms(&st);
+	load_discounts(&st);
+	load_fees(&st);
+	load_rates(&st);
+	finish_rooms(&st);
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(scratch);
+
+	index->bytes = pricing_arena_context_bytes(cxt);
+	return index;
+}

@@ -1,0 +1,402 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *		The refresh worker: the one process that allocates and frees index
+ *		memory.
+ *
+ * It sleeps on its latch and wakes for pricing.refresh() requests, committed
+ * changes to the source tables, the refresh interval, the change of day
+ * (the window starts yesterday), SIGHUP and shutdown.  A refresh reads all
+ * source tables in one REPEATABLE READ snapshot, builds the new generation
+ * in its own arena context (arena.c, load.c), publishes it with one atomic
+ * store, and retires the old one, which it deletes as soon as no reader
+ * pins it.  A failed refresh deletes its half-built context; the serving
+ * generation is untouched, and the error goes to the log, to
+ * pricing.status and to whoever waits in pricing.refresh(true).
+ *
+ * Generation g lives in arena half g % 2.  Before building g, the worker
+ * waits until generation g - 2, the previous tenant of that half, is
+ * unpinned; at most two generations therefore ever exist, and a stuck
+ * reader delays refreshes instead of growing memory.
+ *
+ * The worker never answers queries, and it runs no SQL but its own fixed
+ * queries over the source tables.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "pricing.h"
+
+/* how often a worker waiting for readers to unpin looks again */
+#define PIN_POLL_MS				100
+/* after how long it says in the log who keeps a generation pinned */
+#define PIN_WARN_MS				10000
+
+/* this process's generation contexts, by arena half */
+static MemoryContext half_cxt[2];
+static uint64 half_gen[2];
+
+void
+pricing_register_worker(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = 1;
+	strlcpy(worker.bgw_library_name, "pricing", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "pricing_worker_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "pricing refresh worker", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "pricing refresh worker", BGW_MAXLEN);
+	RegisterBackgroundWorker(&worker);
+}
+
+static void
+worker_exit(int code, Datum arg)
+{
+	PricingShared *s = pricing_shared;
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	if (s->worker_pid == MyProcPid)
+	{
+		s->worker_pid = 0;
+		s->worker_latch = NULL;
+	}
+	LWLockRelease(s->lock);
+}
+
+/*
+ * The backend pinning generation gen, if any (its pid), else 0.
+ */
+static int
+pinned_by(uint64 gen)
+{
+	PricingShared *s = pricing_shared;
+
+	for (int i = 0; i < s->nslots; i++)
+		if (pg_atomic_read_u64(&s->slots[i].pin) == gen)
+			return s->slots[i].pid;
+	return 0;
+}
+
+static void
+update_arena_status(void)
+{
+	PricingShared *s = pricing_shared;
+	Size		used = 0;
+	int			live = 0;
+
+	for (int h = 0; h < 2; h++)
+		if (half_cxt[h] != NULL)
+		{
+			used += pricing_arena_context_bytes(half_cxt[h]);
+			live++;
+		}
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	s->arena_bytes_used = used;
+	s->live_generations = live;
+	LWLockRelease(s->lock);
+}
+
+/*
+ * Delete the context of a retired generation once nobody pins it.  With
+ * wait, sleep until then (still serving requests to shut down); without,
+ * just look.  Returns true when the half is free.
+ */
+static bool
+release_half(int half, uint64 gen, bool wait)
+{
+	TimestampTz since = GetCurrentTimestamp();
+	bool		warned = false;
+
+	for (;;)
+	{
+		int			pid;
+
+		pg_memory_barrier();
+		pid = gen == 0 ? 0 : pinned_by(gen);
+		if (pid == 0)
+			break;
+		if (!wait)
+			return false;
+		if (!warned && TimestampDifferenceExceeds(since, GetCurrentTimestamp(), PIN_WARN_MS))
+		{
+			ereport(LOG,
+					(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
+							gen, pid),
+					 errdetail("The next generation cannot be built until it is released.")));
+			warned = true;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 PIN_POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	if (half_cxt[half] != NULL && half_gen[half] == gen)
+	{
+		MemoryContextDelete(half_cxt[half]);
+		half_cxt[half] = NULL;
+		half_gen[half] = 0;
+		update_arena_status();
+	}
+	return true;
+}
+
+static void
+record_outcome(uint64 start_seq, bool ok, ErrorData *edata)
+{
+	PricingShared *s = pricing_shared;
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	s->done_seq = Max(s->done_seq, start_seq);
+	if (ok)
+	{
+		s->ok_seq = Max(s->ok_seq, start_seq);
+		s->refreshes++;
+		s->last_error[0] = '\0';
+		s->last_errcode = 0;
+	}
+	else
+	{
+		s->failed_refreshes++;
+		s->last_errcode = edata->sqlerrcode;
+		if (edata->detail)
+			snprintf(s->last_error, PRICING_ERROR_LEN, "%s (%s)",
+					 edata->message, edata->detail);
+		else
+			strlcpy(s->last_error, edata->message, PRICING_ERROR_LEN);
+	}
+	LWLockRelease(s->lock);
+	ConditionVariableBroadcast(&s->refresh_cv);
+}
+
+/*
+ * One refresh attempt.  Returns true on success.
+ */
+static bool
+refresh(MemoryContext worker_cxt)
+{
+	PricingShared *s = pricing_shared;
+	uint64		start_seq;
+	uint64		serving = pg_atomic_read_u64(&s->serving);
+	uint64		gen = serving + 1;
+	int			half = gen % 2;
+	volatile MemoryContext cxt = NULL;
+	PricingIndex *volatile index = NULL;
+	TimestampTz start;
+	bool		ok = true;
+
+	/* the previous tenant of this half must be gone before we build there */
+	release_half(half, gen >= 2 ? gen - 2 : 0, true);
+
+	/*
+	 * Take the request number before the snapshot: every request up to it
+	 * was made before the snapshot, so this attempt covers it.
+	 */
+	start_seq = pg_atomic_read_u64(&s->request_seq);
+	pg_memory_barrier();
+
+	start = GetCurrentTimestamp();
+	pgstat_report_activity(STATE_RUNNING, "refreshing the pricing index");
+
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		XactIsoLevel = XACT_REPEATABLE_READ;
+		XactReadOnly = true;
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		PushActiveSnapshot(GetTransactionSnapshot());
+
+		cxt = pricing_arena_context_create(TopMemoryContext, half, gen);
+		index = pricing_load_index(cxt, s->half_size);
+		index->generation = gen;
+		index->loaded_at = GetCurrentTimestamp();
+		index->refresh_ms = (double) (index->loaded_at - start) / 1000.0;
+
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(worker_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		if (cxt != NULL)
+			MemoryContextDelete(cxt);
+		cxt = NULL;
+
+		ereport(LOG,
+				(errmsg("pricing refresh failed: %s", edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+				 errhint("Generation " UINT64_FORMAT " keeps serving.", serving)));
+		record_outcome(start_seq, false, edata);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+
+	pgstat_report_activity(STATE_IDLE, NULL);
+	if (!ok)
+		return false;
+
+	/* publish: the index first, then the number that leads to it */
+	half_cxt[half] = cxt;
+	half_gen[half] = gen;
+	s->gens[half] = index;
+	pg_write_barrier();
+	pg_atomic_write_u64(&s->serving, gen);
+	update_arena_status();
+
+	ereport(LOG,
+			(errmsg("pricing generation " UINT64_FORMAT " loaded: %lld hotels, %lld rooms, %lld rates, %zu bytes in %.1f ms",
+					gen, (long long) index->nhotels, (long long) index->nrooms,
+					(long long) index->nrates, index->bytes, index->refresh_ms)));
+	record_outcome(start_seq, true, NULL);
+
+	/* free the previous generation now if nobody reads it */
+	if (serving != 0)
+		release_half(1 - half, serving, false);
+	return true;
+}
+
+static DateADT
+today(void)
+{
+	return DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
+											   TimestampTzGetDatum(GetCurrentTimestamp())));
+}
+
+void
+pricing_worker_main(Datum main_arg)
+{
+	PricingShared *s;
+	MemoryContext worker_cxt;
+	uint64		seen_changes;
+	TimestampTz last_attempt;
+	DateADT		loaded_day;
+	int			loaded_horizon;
+	bool		need = true;	/* load at start */
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	s = pricing_shared;
+	if (s == NULL)
+		elog(ERROR, "pricing shared memory is not initialized");
+
+	BackgroundWorkerInitializeConnection(pricing_database, NULL, 0);
+	pgstat_report_appname("pricing refresh worker");
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	s->worker_pid = MyProcPid;
+	s->worker_latch = MyLatch;
+	LWLockRelease(s->lock);
+	before_shmem_exit(worker_exit, (Datum) 0);
+
+	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pricing refresh worker",
+									   ALLOCSET_DEFAULT_SIZES);
+
+	seen_changes = pg_atomic_read_u64(&s->change_seq);
+	last_attempt = GetCurrentTimestamp();
+	loaded_day = today();
+	loaded_horizon = pricing_horizon_days;
+
+	for (;;)
+	{
+		long		timeout;
+		uint64		changes;
+		uint64		requested;
+		uint64		done;
+
+		CHECK_FOR_INTERRUPTS();
+
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			if (pricing_horizon_days != loaded_horizon)
+				need = true;
+		}
+
+		/* a retired generation goes as soon as its readers do */
+		{
+			uint64		serving = pg_atomic_read_u64(&s->serving);
+
+			if (serving != 0)
+				release_half(1 - serving % 2, serving - 1, false);
+		}
+
+		changes = pg_atomic_read_u64(&s->change_seq);
+		requested = pg_atomic_read_u64(&s->request_seq);
+		LWLockAcquire(s->lock, LW_SHARED);
+		done = s->done_seq;
+		LWLockRelease(s->lock);
+
+		if (changes != seen_changes || requested > done)
+			need = true;
+		if (pricing_refresh_interval > 0 &&
+			TimestampDifferenceExceeds(last_attempt, GetCurrentTimestamp(),
+									   pricing_refresh_interval * 1000))
+			need = true;
+		if (today() != loaded_day)
+			need = true;
+
+		if (need)
+		{
+			need = false;
+			seen_changes = changes;
+			last_attempt = GetCurrentTimestamp();
+			loaded_day = today();
+			loaded_horizon = pricing_horizon_days;
+			MemoryContextSwitchTo(worker_cxt);
+			(void) refresh(worker_cxt);
+			MemoryContextReset(worker_cxt);
+			continue;
+		}
+
+		/* sleep until something happens, at most until the next interval */
+		timeout = 60000;
+		if (pricing_refresh_interval > 0)
+		{
+			long		secs;
+			int			usecs;
+
+			TimestampDifference(GetCurrentTimestamp(),
+								TimestampTzPlusMilliseconds(last_attempt,
+															pricing_refresh_interval * 1000),
+								&secs, &usecs);
+			timeout = Min(timeout, secs * 1000 + usecs / 1000 + 1);
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 timeout, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
