@@ -1,0 +1,116 @@
+--
+-- errors: every error of SPEC section 3, with its SQLSTATE.
+--
+-- expect_error runs a statement and shows 'SQLSTATE: message' of the error
+-- it raises, or 'no error'.
+--
+CREATE FUNCTION expect_error(statement text) RETURNS text
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+
+-- A little data, so that the calls that are not errors have something to find.
+INSERT INTO pricing.hotel (hotel_id, city, name) VALUES (4001, 'Errorville', 'Err');
+INSERT INTO pricing.room (hotel_id, room_id, name, max_guests) VALUES (4001, 1, 'double', 2);
+INSERT INTO pricing.rate (hotel_id, room_id, stay_date, price)
+SELECT 4001, 1, current_date + k, 10.00 FROM generate_series(150, 190) AS k;
+SELECT pricing.refresh(true) > 0;
+
+--
+-- 22023 invalid_parameter_value, the message names the argument
+--
+-- checkout <= checkin
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 150)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 151, current_date + 150)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 150)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 151, current_date + 150)$$);
+-- guests < 1
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 0)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, -1)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151, 0)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151, -1)$$);
+-- max_results < 0, max_results > 10000
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2, -1)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2, 10001)$$);
+-- nights > pricing.max_nights (30 by default)
+SHOW pricing.max_nights;
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 181)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 181)$$);
+
+-- the bounds themselves are fine: 1 guest, 0 and 10000 results, 30 nights
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 1)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2, 0)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2, 10000)$$);
+SELECT hotel_id, total FROM pricing.cheapest('Errorville', current_date + 150, current_date + 180);
+SELECT room_id, nights, total FROM pricing.quote(4001, current_date + 150, current_date + 180);
+
+--
+-- 22004 null_value_not_allowed, the message names the argument
+--
+SELECT expect_error($$SELECT * FROM pricing.cheapest(NULL, current_date + 150, current_date + 151)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', NULL, current_date + 151)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, NULL)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, NULL)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2, NULL)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2, 10, NULL)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2, 10, 0, NULL, NULL)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, booking_date => NULL)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(NULL, current_date + 150, current_date + 151)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, NULL, current_date + 151)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, NULL)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151, NULL)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151, 2, NULL)$$);
+-- max_total NULL means no bound: not an error
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2, 10, 0, NULL)$$);
+SELECT hotel_id, total
+FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, max_total => NULL);
+
+-- As the user sees them
+\set VERBOSITY default
+SELECT * FROM pricing.cheapest('Errorville', current_date + 151, current_date + 150);
+SELECT * FROM pricing.quote(NULL, current_date + 150, current_date + 151);
+\set VERBOSITY sqlstate
+SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 0);
+SELECT * FROM pricing.cheapest(NULL, current_date + 150, current_date + 151);
+\set VERBOSITY default
+
+-- Unknown city or hotel, dates outside the window: no rows, no error
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Nowhere', current_date + 150, current_date + 151)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4999, current_date + 150, current_date + 151)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 1000, current_date + 1001)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date - 1000, current_date - 999)$$);
+
+--
+-- 42501 insufficient_privilege: refresh is for the extension owner, members
+-- of pricing_admin and superusers.  Everybody may query.
+--
+CREATE ROLE regress_pricing_reader;
+CREATE ROLE regress_pricing_admin_member;
+GRANT pricing_admin TO regress_pricing_admin_member;
+
+SET ROLE regress_pricing_reader;
+SELECT expect_error($$SELECT pricing.refresh(true)$$);
+SELECT expect_error($$SELECT pricing.refresh(false)$$);
+SELECT expect_error($$SELECT pricing.refresh()$$);
+SELECT hotel_id, total FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151);
+SELECT room_id, total FROM pricing.quote(4001, current_date + 150, current_date + 151);
+SELECT generation > 0 AS loaded FROM pricing.status;
+RESET ROLE;
+
+SET ROLE regress_pricing_admin_member;
+SELECT pricing.refresh(true) > 0;
+SELECT pricing.refresh(false) > 0;
+RESET ROLE;
+
+-- a superuser may (this session's user)
+SELECT pricing.refresh(false) > 0;
+
+DROP ROLE regress_pricing_reader;
+DROP ROLE regress_pricing_admin_member;
+DROP FUNCTION expect_error(text);

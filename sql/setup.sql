@@ -1,0 +1,14 @@
+--
+-- setup: create the extension.  Every later file loads its own data (with
+-- its own hotel_id range and city names) and waits for it with
+-- pricing.refresh(true).
+--
+CREATE EXTENSION pricing;
+
+-- The refresh worker loads the first generation asynchronously; refresh(true)
+-- returns once a generation with everything committed so far is serving.
+SELECT pricing.refresh(true) > 0;
+
+-- The index serves this database, and it is empty.
+SELECT generation > 0 AS loaded, hotels, rooms, rates, last_error
+FROM pricing.status;
