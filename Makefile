@@ -11,6 +11,7 @@ OBJS = \
 	src/index.o \
 	src/load.o \
 	src/price.o \
+	src/privileges.o \
 	src/reader.o \
 	src/shmem.o \
 	src/functions.o \

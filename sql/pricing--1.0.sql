@@ -90,6 +90,11 @@ CREATE TRIGGER discount_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 CREATE TRIGGER fee_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON pricing.fee FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
 
+-- The worker may have found no tables when it started: tell it they exist
+-- now.  TRUNCATE of the empty tables fires the triggers above, so the
+-- commit of CREATE EXTENSION wakes the worker, which loads an empty index.
+TRUNCATE pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee;
+
 --
 -- Readers.  They answer from the index in shared memory and never run SQL.
 --
@@ -140,17 +145,29 @@ LANGUAGE C VOLATILE PARALLEL SAFE ROWS 1;
 CREATE VIEW pricing.status AS SELECT * FROM pricing.status();
 
 --
--- Privileges.  Refreshing is for the extension owner, superusers and
--- members of pricing_admin; the function checks that itself, so that the
--- rule holds whatever EXECUTE grants say.
+-- Privileges.  Reading prices requires SELECT on every source table, which
+-- pricing_reader has; the index must not be a way around table privileges.
+-- Refreshing is for the extension owner, superusers and members of
+-- pricing_admin.  The functions check both themselves, so the rules hold
+-- whatever EXECUTE grants say.  Roles are cluster-wide: a second database
+-- with the extension reuses them.
 --
 DO $$
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pricing_admin') THEN
 		CREATE ROLE pricing_admin NOLOGIN;
 	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pricing_reader') THEN
+		CREATE ROLE pricing_reader NOLOGIN;
+	END IF;
 END
 $$;
 
 GRANT USAGE ON SCHEMA pricing TO PUBLIC;
+GRANT SELECT ON pricing.hotel, pricing.room, pricing.rate, pricing.discount,
+	pricing.fee TO pricing_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON pricing.hotel, pricing.room,
+	pricing.rate, pricing.discount, pricing.fee TO pricing_admin;
+GRANT USAGE ON SEQUENCE pricing.discount_discount_id_seq,
+	pricing.fee_fee_id_seq TO pricing_admin;
 GRANT SELECT ON pricing.status TO PUBLIC;

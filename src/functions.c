@@ -19,15 +19,12 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/pg_authid.h"
-#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "pgstat.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/numeric.h"
@@ -256,6 +253,7 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 	limited = total_limit(fcinfo, 6, &limit);
 	city = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
+	pricing_check_read_privilege();
 	InitMaterializedSRF(fcinfo, 0);
 	if (max_results == 0 || (limited && limit < 0))
 		PG_RETURN_VOID();
@@ -372,6 +370,7 @@ pricing_quote(PG_FUNCTION_ARGS)
 	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_INT32(3),
 			   PG_GETARG_DATEADT(4), &stay);
 
+	pricing_check_read_privilege();
 	InitMaterializedSRF(fcinfo, 0);
 
 	/* the rows are only numbers: copy them out under the pin, emit after */
@@ -423,30 +422,6 @@ pricing_quote(PG_FUNCTION_ARGS)
 }
 
 /*
- * Refreshing is for superusers, the extension's owner and members of
- * pricing_admin, whatever EXECUTE grants say.
- */
-static void
-check_refresh_privilege(void)
-{
-	Oid			ext;
-	Oid			admin;
-
-	if (superuser())
-		return;
-	ext = get_extension_oid("pricing", true);
-	if (OidIsValid(ext) && pg_extension_ownercheck(ext, GetUserId()))
-		return;
-	admin = get_role_oid("pricing_admin", true);
-	if (OidIsValid(admin) && has_privs_of_role(GetUserId(), admin))
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied to refresh the pricing index"),
-			 errdetail("Only superusers, the owner of extension pricing and members of role pricing_admin may refresh it.")));
-}
-
-/*
  * pricing.refresh(wait)
  *
  * A request is a number.  The worker reads the latest request number before
@@ -465,7 +440,7 @@ pricing_refresh(PG_FUNCTION_ARGS)
 	int			errcode_saved = 0;
 	char		errmsg_saved[PRICING_ERROR_LEN];
 
-	check_refresh_privilege();
+	pricing_check_refresh_privilege();
 
 	req = pg_atomic_add_fetch_u64(&s->request_seq, 1);
 	pricing_wake_worker();

@@ -27,6 +27,8 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -447,6 +449,13 @@ pricing_load_index(MemoryContext cxt, Size capacity)
 	MemoryContext oldcxt;
 	LoadState	st;
 	PricingIndex *index;
+
+	if (!OidIsValid(get_extension_oid("pricing", true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"pricing\" is not installed in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errhint("Run CREATE EXTENSION pricing in the database named by pricing.database.")));
 
 	scratch = AllocSetContextCreate(CurrentMemoryContext,
 									"pricing refresh scratch",

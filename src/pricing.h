@@ -241,6 +241,10 @@ extern bool pricing_room_price(const PricingHotel *hotel,
 							   const PricingStay *stay,
 							   PricingPrice *price);
 
+/* privileges.c */
+extern void pricing_check_read_privilege(void);
+extern void pricing_check_refresh_privilege(void);
+
 /* reader.c */
 extern const PricingIndex *pricing_pin(bool missing_ok);
 extern void pricing_unpin(void);

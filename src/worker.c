@@ -255,7 +255,9 @@ refresh(MemoryContext worker_cxt)
 		ereport(LOG,
 				(errmsg("pricing refresh failed: %s", edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
-				 errhint("Generation " UINT64_FORMAT " keeps serving.", serving)));
+				 serving != 0 ?
+				 errhint("Generation " UINT64_FORMAT " keeps serving.", serving) :
+				 errhint("No generation has been loaded yet.")));
 		record_outcome(start_seq, false, edata);
 		FreeErrorData(edata);
 		ok = false;
