@@ -184,6 +184,27 @@ INSERT INTO pricing.fee (hotel_id, name, amount, per) VALUES
   (1040, 'resort', 2.20, 'night'),
   (1040, 'linen', 0.85, 'guest_night');
 
+--
+-- 1050: the largest values the columns allow (numeric(12,2) prices,
+-- numeric(10,2) fees, smallint max_guests).  The results are exact numeric
+-- all the same; the intermediate products do not fit in 64-bit cents.
+-- vat_percent 99.99, city_tax 99999999.99.  Room 1: max_guests 32767,
+-- base_guests 1, extra_guest_fee 99999999.99; 30 nights from + 80 at
+-- 9999999999.99.  Discount 33.33% for every room.  Fees of 99999999.99 per
+-- stay, per night and per guest per night.
+--
+INSERT INTO pricing.hotel (hotel_id, city, name, vat_percent, city_tax) VALUES
+  (1050, 'Arithmetica', 'Extremes', 99.99, 99999999.99);
+INSERT INTO pricing.room (hotel_id, room_id, name, max_guests, base_guests, extra_guest_fee) VALUES
+  (1050, 1, 'stadium', 32767, 1, 99999999.99);
+INSERT INTO pricing.rate (hotel_id, room_id, stay_date, price)
+SELECT 1050, 1, current_date + k, 9999999999.99 FROM generate_series(80, 109) AS k;
+INSERT INTO pricing.discount (hotel_id, percent) VALUES (1050, 33.33);
+INSERT INTO pricing.fee (hotel_id, name, amount, per) VALUES
+  (1050, 'a', 99999999.99, 'stay'),
+  (1050, 'b', 99999999.99, 'night'),
+  (1050, 'c', 99999999.99, 'guest_night');
+
 -- wait for a generation of the index that holds all of the above
 SELECT pricing.refresh(true) > 0;
 
@@ -362,6 +383,29 @@ SELECT * FROM pricing.quote(1040, current_date + 70, current_date + 73, 2, curre
 --           vat round(21.273, 2) = 21.27; total 283.64 + 21.27 + 6.90 = 311.81
 --   room 1: unchanged, 383.90
 SELECT * FROM pricing.quote(1040, current_date + 70, current_date + 73, 2, current_date + 50);
+
+-- 1050: 30 nights, 32767 guests:
+--   base     30 * 9999999999.99                              =    299999999999.70
+--   extra    32766 * 99999999.99 * 30                         =  98297999990170.20
+--   subtotal                                                  =  98597999990169.90
+--   discount round(98597999990169.90 * 0.3333
+--                  = 32862713396723.62767, 2)                 =  32862713396723.63
+--   fees     99999999.99 * (1 + 30 + 32767 * 30)              =  98304099990169.59
+--   net      98597999990169.90 - 32862713396723.63
+--            + 98304099990169.59                              = 164039386583615.86
+--   vat      round(164039386583615.86 * 0.9999
+--                  = 164022982644957.498414, 2)              = 164022982644957.50
+--   city_tax 99999999.99 * 32767 * 30                         =  98300999990169.90
+--   total                                                     = 426363369218743.26
+SELECT * FROM pricing.quote(1050, current_date + 80, current_date + 110, 32767);
+-- 1 night, 1 guest: base 9999999999.99, extra 0,
+--   discount round(9999999999.99 * 0.3333 = 3332999999.996667, 2) = 3333000000.00;
+--   fees 3 * 99999999.99 = 299999999.97;
+--   net 9999999999.99 - 3333000000.00 + 299999999.97 = 6966999999.96;
+--   vat round(6966999999.96 * 0.9999 = 6966303299.960004, 2) = 6966303299.96;
+--   city_tax 99999999.99;
+--   total 6966999999.96 + 6966303299.96 + 99999999.99 = 14033303299.91
+SELECT * FROM pricing.quote(1050, current_date + 80, current_date + 81, 1);
 
 -- cheapest agrees with quote: the best room of each hotel of the city for
 -- 1 night at + 30, 2 guests, by total: 1005 1.79 (room 2), 1004 9.27 (room 2),

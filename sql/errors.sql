@@ -87,30 +87,68 @@ SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date 
 SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date - 1000, current_date - 999)$$);
 
 --
--- 42501 insufficient_privilege: refresh is for the extension owner, members
--- of pricing_admin and superusers.  Everybody may query.
+-- 42501 insufficient_privilege
 --
+-- Reading prices requires SELECT on every source table (the index must not
+-- be a way around table privileges; pricing_reader has it).  Refreshing is
+-- for the extension owner, members of pricing_admin and superusers.
+--
+CREATE ROLE regress_pricing_nobody;
 CREATE ROLE regress_pricing_reader;
 CREATE ROLE regress_pricing_admin_member;
 GRANT pricing_admin TO regress_pricing_admin_member;
 
-SET ROLE regress_pricing_reader;
+-- no privileges: may neither read nor refresh, but may see the status
+SET ROLE regress_pricing_nobody;
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151)$$);
 SELECT expect_error($$SELECT pricing.refresh(true)$$);
 SELECT expect_error($$SELECT pricing.refresh(false)$$);
 SELECT expect_error($$SELECT pricing.refresh()$$);
-SELECT hotel_id, total FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151);
-SELECT room_id, total FROM pricing.quote(4001, current_date + 150, current_date + 151);
 SELECT generation > 0 AS loaded FROM pricing.status;
+-- as the user sees it
+SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151);
+SELECT pricing.refresh();
 RESET ROLE;
 
+-- a member of pricing_reader may read, not refresh
+GRANT pricing_reader TO regress_pricing_reader;
+SET ROLE regress_pricing_reader;
+SELECT hotel_id, total FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151);
+SELECT room_id, total FROM pricing.quote(4001, current_date + 150, current_date + 151);
+SELECT expect_error($$SELECT pricing.refresh(true)$$);
+RESET ROLE;
+-- and may no longer read once the membership is revoked
+REVOKE pricing_reader FROM regress_pricing_reader;
+SET ROLE regress_pricing_reader;
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151)$$);
+RESET ROLE;
+
+-- SELECT on some of the source tables is not enough: every one is needed
+GRANT SELECT ON pricing.hotel, pricing.room, pricing.rate, pricing.discount
+  TO regress_pricing_nobody;
+SET ROLE regress_pricing_nobody;
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151)$$);
+SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151);
+RESET ROLE;
+GRANT SELECT ON pricing.fee TO regress_pricing_nobody;
+SET ROLE regress_pricing_nobody;
+SELECT hotel_id, total FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151);
+RESET ROLE;
+REVOKE SELECT ON pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee
+  FROM regress_pricing_nobody;
+
+-- a member of pricing_admin may refresh (and read)
 SET ROLE regress_pricing_admin_member;
 SELECT pricing.refresh(true) > 0;
 SELECT pricing.refresh(false) > 0;
+SELECT room_id, total FROM pricing.quote(4001, current_date + 150, current_date + 151);
 RESET ROLE;
 
 -- a superuser may (this session's user)
 SELECT pricing.refresh(false) > 0;
 
+DROP ROLE regress_pricing_nobody;
 DROP ROLE regress_pricing_reader;
 DROP ROLE regress_pricing_admin_member;
 DROP FUNCTION expect_error(text);
