@@ -80,6 +80,18 @@ SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 
 SELECT * FROM pricing.cheapest(NULL, current_date + 150, current_date + 151);
 \set VERBOSITY default
 
+-- Infinite dates: checkout <= checkin, or far more nights than allowed
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, 'infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(4001, '-infinity', current_date + 150)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', '-infinity', 'infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', 'infinity', 'infinity')$$);
+
+-- More guests than any room takes, the extreme dates: no rows, no error
+SELECT room_id, total FROM pricing.quote(4001, current_date + 150, current_date + 151, 2147483647);
+SELECT hotel_id, total FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151, 2147483647);
+SELECT room_id, total FROM pricing.quote(4001, '4713-01-01 BC', '4713-01-05 BC');
+SELECT room_id, total FROM pricing.quote(4001, '5874897-12-27', '5874897-12-31');
+
 -- Unknown city or hotel, dates outside the window: no rows, no error
 SELECT expect_error($$SELECT * FROM pricing.cheapest('Nowhere', current_date + 150, current_date + 151)$$);
 SELECT expect_error($$SELECT * FROM pricing.quote(4999, current_date + 150, current_date + 151)$$);
