@@ -278,8 +278,9 @@ SELECT (SELECT count(*) FROM pricing.hotel WHERE hotel_id BETWEEN 9001 AND 9060)
        (SELECT count(*) FROM pricing.fee WHERE hotel_id BETWEEN 9001 AND 9060) AS fees;
 
 --
--- Random stays.  Check-ins from current_date + 2 to + 58, 1 to 8 nights
--- (some run past the last rate and so have no eligible room), 1 to 5 guests,
+-- Random stays.  Check-ins from current_date + 2 to + 58, 1 to 8 nights, and
+-- 9 to 30 (pricing.max_nights) one time in ten; some run past the last rate
+-- and so have no eligible room.  1 to 5 guests,
 -- booking dates from 40 days before check-in to 5 days after it.
 --
 CREATE TEMP TABLE diff_quote_stay AS
@@ -287,7 +288,8 @@ SELECT i, hotel_id, ci, ci + n AS co, guests, ci - ahead AS b
 FROM (SELECT i,
              9001 + floor(random() * 60)::bigint AS hotel_id,
              current_date + 2 + floor(random() * 57)::int AS ci,
-             1 + floor(random() * 8)::int AS n,
+             CASE WHEN random() < 0.1 THEN 9 + floor(random() * 22)::int
+                  ELSE 1 + floor(random() * 8)::int END AS n,
              1 + floor(random() * 5)::int AS guests,
              floor(random() * 46)::int - 5 AS ahead
       FROM generate_series(1, 800) AS i) s
@@ -300,7 +302,8 @@ FROM (SELECT i,
              (ARRAY['Diffburg', 'Diffstadt', 'Diffville', 'Diffburg', 'Diffstadt',
                     'Diffville', 'diffburg', 'Nowhere'])[1 + floor(random() * 8)::int] AS city,
              current_date + 2 + floor(random() * 57)::int AS ci,
-             1 + floor(random() * 8)::int AS n,
+             CASE WHEN random() < 0.1 THEN 9 + floor(random() * 22)::int
+                  ELSE 1 + floor(random() * 8)::int END AS n,
              1 + floor(random() * 5)::int AS guests,
              (ARRAY[0, 1, 3, 5, 10, 10, 25, 10000])[1 + floor(random() * 8)::int] AS max_results,
              (ARRAY[0, 0, 0, 2, 3, 4, 5])[1 + floor(random() * 7)::int] AS min_stars,
@@ -383,6 +386,7 @@ FROM diff_cheapest_stay s,
 -- comparison is not trivial): rows with extra guests, discounts, fees, city
 -- tax, discounts and VAT that land exactly on half a cent, and ties.
 SELECT count(*) AS quote_rows,
+       count(*) FILTER (WHERE nights > 8) AS long_stays,
        count(*) FILTER (WHERE extra > 0) AS with_extra,
        count(*) FILTER (WHERE discount > 0) AS with_discount,
        count(*) FILTER (WHERE percent = 100) AS free_stay,

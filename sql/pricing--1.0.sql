@@ -137,12 +137,26 @@ CREATE FUNCTION pricing.status(
 	OUT generations int,
 	OUT readers int,
 	OUT refreshes bigint,
-	OUT failed_refreshes bigint)
+	OUT failed_refreshes bigint,
+	OUT arena_bytes_committed bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pricing_status'
 LANGUAGE C VOLATILE PARALLEL SAFE ROWS 1;
 
 CREATE VIEW pricing.status AS SELECT * FROM pricing.status();
+
+-- The live generations (at most two) and the backends pinning each.
+CREATE FUNCTION pricing.generations(
+	OUT generation bigint,
+	OUT state text,
+	OUT arena_half int,
+	OUT bytes_used bigint,
+	OUT bytes_committed bigint,
+	OUT readers int,
+	OUT reader_pids int[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pricing_generations'
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 2;
 
 --
 -- Privileges.  Reading prices requires SELECT on every source table, which

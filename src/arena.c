@@ -56,6 +56,7 @@ typedef struct ArenaContext
 	char	   *hi;
 	Size		bytes;			/* usable bytes of the live chunks */
 	Size		nchunks;
+	Size		failed_request; /* size of an allocation that did not fit */
 	char		name[64];
 } ArenaContext;
 
@@ -191,18 +192,58 @@ pricing_arena_context_bytes(MemoryContext context)
 	return ((ArenaContext *) context)->bytes;
 }
 
-static void
-arena_full(ArenaContext *cxt, Size size)
+/*
+ * Whether an allocation failed because the half was full, and how large it
+ * was.  The allocation methods return NULL then, as aset.c does when malloc
+ * fails; callers that can go on (the loader, to measure what the whole
+ * generation would need) ask with MCXT_ALLOC_NO_OOM, and the worker turns
+ * the others' "out of memory" into an error naming pricing.shared_memory.
+ */
+Size
+pricing_arena_context_failed_request(MemoryContext context)
 {
-	PricingShared *s = pricing_shared;
+	return ((ArenaContext *) context)->failed_request;
+}
+
+/*
+ * The error of a generation that does not fit: needed is what the whole
+ * generation would take, as far as it is known.
+ */
+void
+pricing_arena_full_error(Size needed)
+{
+	Size		half = pricing_shared->half_size;
+	Size		mb = 1024 * 1024;
 
 	ereport(ERROR,
 			(errcode(ERRCODE_OUT_OF_MEMORY),
 			 errmsg("pricing index does not fit in pricing.shared_memory"),
-			 errdetail("A generation may use half of pricing.shared_memory, %zu bytes; "
-					   "it had %zu bytes when a request for %zu more failed.",
-					   s->half_size, cxt->bytes, size),
-			 errhint("Increase pricing.shared_memory and restart the server.")));
+			 errdetail("The index needs %zu bytes; a generation may use %zu bytes, half of pricing.shared_memory.",
+					   needed, half),
+			 errhint("Set pricing.shared_memory to at least %zuMB and restart the server.",
+					 2 * ((needed + 32 * mb - 1) / (32 * mb)) * 32)));
+}
+
+/*
+ * mimalloc's own view of a generation: the bytes its heap has committed in
+ * the arena (whole pages, free space within them included).
+ */
+static bool
+sum_committed(const mi_heap_t *heap, const mi_heap_area_t *area,
+			  void *block, size_t block_size, void *arg)
+{
+	*(Size *) arg += area->committed;
+	return true;
+}
+
+Size
+pricing_arena_context_committed(MemoryContext context)
+{
+	Size		committed = 0;
+
+	mi_heap_visit_blocks(((ArenaContext *) context)->heap, false,
+						 sum_committed, &committed);
+	return committed;
 }
 
 static void *
@@ -213,7 +254,10 @@ arena_alloc(MemoryContext context, Size size)
 
 	block = mi_heap_malloc(cxt->heap, size + CHUNK_HEADER);
 	if (block == NULL)
-		arena_full(cxt, size);
+	{
+		cxt->failed_request = size;
+		return NULL;
+	}
 
 	/*
 	 * An exclusive arena never spills into private memory, but if it ever
@@ -253,7 +297,10 @@ arena_realloc(MemoryContext context, void *pointer, Size size)
 
 	newblock = mi_heap_realloc(cxt->heap, block, size + CHUNK_HEADER);
 	if (newblock == NULL)
-		arena_full(cxt, size);	/* the old chunk is still valid */
+	{
+		cxt->failed_request = size; /* the old chunk is still valid */
+		return NULL;
+	}
 	if (newblock < cxt->lo || newblock + size + CHUNK_HEADER > cxt->hi)
 		elog(ERROR, "mimalloc returned memory outside the pricing arena");
 	cxt->bytes += mi_usable_size(newblock) - old;

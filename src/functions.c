@@ -19,12 +19,14 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/numeric.h"
@@ -36,6 +38,7 @@ PG_FUNCTION_INFO_V1(pricing_cheapest);
 PG_FUNCTION_INFO_V1(pricing_quote);
 PG_FUNCTION_INFO_V1(pricing_refresh);
 PG_FUNCTION_INFO_V1(pricing_status);
+PG_FUNCTION_INFO_V1(pricing_generations);
 PG_FUNCTION_INFO_V1(pricing_source_changed);
 
 /* how long pricing.refresh(true) waits for a worker that is not running */
@@ -503,8 +506,8 @@ pricing_status(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PricingShared *s = pricing_get_shared();
 	const PricingIndex *index;
-	Datum		values[17];
-	bool		nulls[17] = {0};
+	Datum		values[18];
+	bool		nulls[18] = {0};
 	int			readers = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -542,7 +545,7 @@ pricing_status(PG_FUNCTION_ARGS)
 
 	LWLockAcquire(s->lock, LW_SHARED);
 	nulls[6] = false;
-	values[6] = Int64GetDatum((int64) s->arena_bytes_used);
+	values[6] = Int64GetDatum((int64) (s->half_bytes[0] + s->half_bytes[1]));
 	nulls[7] = false;
 	values[7] = Int64GetDatum((int64) (2 * s->half_size));
 	if (s->last_error[0] != '\0')
@@ -554,13 +557,61 @@ pricing_status(PG_FUNCTION_ARGS)
 	else
 		nulls[11] = true;
 	values[12] = DirectFunctionCall1(namein, CStringGetDatum(pricing_database));
-	values[13] = Int32GetDatum(s->live_generations);
+	values[13] = Int32GetDatum((s->half_generation[0] != 0) +
+							   (s->half_generation[1] != 0));
 	values[14] = Int32GetDatum(readers);
 	values[15] = Int64GetDatum((int64) s->refreshes);
 	values[16] = Int64GetDatum((int64) s->failed_refreshes);
+	values[17] = Int64GetDatum((int64) (s->half_committed[0] + s->half_committed[1]));
 	LWLockRelease(s->lock);
 
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	PG_RETURN_VOID();
+}
+
+/*
+ * pricing.generations(): one row per live generation, with who pins it.
+ */
+Datum
+pricing_generations(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PricingShared *s = pricing_get_shared();
+	uint64		serving = pg_atomic_read_u64(&s->serving);
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	for (int half = 0; half < 2; half++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {0};
+		uint64		gen;
+		Size		bytes;
+		Size		committed;
+		Datum	   *pids = palloc(sizeof(Datum) * s->nslots);
+		int			npids = 0;
+
+		LWLockAcquire(s->lock, LW_SHARED);
+		gen = s->half_generation[half];
+		bytes = s->half_bytes[half];
+		committed = s->half_committed[half];
+		LWLockRelease(s->lock);
+		if (gen == 0)
+			continue;
+
+		for (int i = 0; i < s->nslots; i++)
+			if (pg_atomic_read_u64(&s->slots[i].pin) == gen)
+				pids[npids++] = Int32GetDatum(s->slots[i].pid);
+
+		values[0] = Int64GetDatum((int64) gen);
+		values[1] = CStringGetTextDatum(gen == serving ? "serving" : "retired");
+		values[2] = Int32GetDatum(half);
+		values[3] = Int64GetDatum((int64) bytes);
+		values[4] = Int64GetDatum((int64) committed);
+		values[5] = Int32GetDatum(npids);
+		values[6] = PointerGetDatum(construct_array(pids, npids, INT4OID, 4, true, TYPALIGN_INT));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	PG_RETURN_VOID();
 }
 

@@ -51,6 +51,7 @@ typedef struct RoomEntry
 {
 	RoomKey		key;
 	char		status;
+	bool		unplaced;		/* its arrays did not fit in the arena */
 	PricingRoom *room;
 } RoomEntry;
 
@@ -92,6 +93,7 @@ typedef struct LoadState
 	WideRate   *wide;
 	int64		nwide;
 	int64		maxwide;
+	Size		unplaced_bytes; /* arrays that did not fit in the arena */
 } LoadState;
 
 /* column accessors for the current SPI result */
@@ -203,6 +205,7 @@ load_rooms(LoadState *st)
 			key.room_id = r->room_id;
 			entry = room_hash_insert(st->rooms, key, &found);
 			entry->room = r;
+			entry->unplaced = false;
 		}
 		index->nrooms += j - i;
 		i = j;
@@ -288,17 +291,36 @@ load_fees(LoadState *st)
  * The nightly arrays of a room, allocated when its first rate arrives.
  * Until finish_rooms() runs, cum[i + 1] holds the price of night i and
  * nights[2i] is 1 when night i is sellable.
+ *
+ * When the arena is full, the loader goes on reading rates without storing
+ * them, only adding up what the rooms' arrays would need, so that the error
+ * can say how much memory the whole index needs.
  */
-static void
-room_alloc_nights(LoadState *st, PricingRoom *r)
+static bool
+room_alloc_nights(LoadState *st, RoomEntry *entry)
 {
+	PricingRoom *r = entry->room;
 	Size		cumsize = MAXALIGN(sizeof(uint32) * (st->ndays + 1));
+	Size		size = cumsize + 2 * st->ndays;
 	char	   *mem;
 
-	mem = MemoryContextAllocZero(st->cxt, cumsize + 2 * st->ndays);
+	if (entry->unplaced)
+		return false;
+	if (st->unplaced_bytes == 0)
+		mem = MemoryContextAllocExtended(st->cxt, size,
+										 MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
+	else
+		mem = NULL;
+	if (mem == NULL)
+	{
+		entry->unplaced = true;
+		st->unplaced_bytes += size + 16;	/* chunk header and alignment */
+		return false;
+	}
 	r->cum = (uint32 *) mem;
 	r->nights = (uint8 *) (mem + cumsize);
 	st->rooms_with_rates[st->nrooms_with_rates++] = r;
+	return true;
 }
 
 static void
@@ -322,8 +344,7 @@ load_rates(LoadState *st)
 	Oid			argtypes[2] = {DATEOID, DATEOID};
 	Datum		args[2];
 	Portal		portal;
-	RoomKey		last_key = {0, 0};
-	PricingRoom *last_room = NULL;
+	RoomEntry  *last = NULL;
 
 	args[0] = DateADTGetDatum(st->index->first_date);
 	args[1] = DateADTGetDatum(st->index->first_date + st->ndays);
@@ -346,6 +367,7 @@ load_rates(LoadState *st)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[i];
 			RoomKey		key;
+			RoomEntry  *entry;
 			PricingRoom *r;
 			int32		night;
 			int64		price;
@@ -355,22 +377,20 @@ load_rates(LoadState *st)
 			key.room_id = DatumGetInt32(col_notnull(tup, 2));
 
 			/* rates of one room usually come together: remember the last */
-			if (last_room != NULL && key.hotel_id == last_key.hotel_id &&
-				key.room_id == last_key.room_id)
-				r = last_room;
+			if (last != NULL && key.hotel_id == last->key.hotel_id &&
+				key.room_id == last->key.room_id)
+				entry = last;
 			else
 			{
-				RoomEntry  *entry = room_hash_lookup(st->rooms, key);
-
+				entry = room_hash_lookup(st->rooms, key);
 				if (entry == NULL)
 					elog(ERROR, "rate of unknown room (" INT64_FORMAT ", %d) in pricing.rate",
 						 key.hotel_id, key.room_id);
-				r = entry->room;
-				last_key = key;
-				last_room = r;
+				last = entry;
 			}
-			if (r->cum == NULL)
-				room_alloc_nights(st, r);
+			r = entry->room;
+			if (r->cum == NULL && !room_alloc_nights(st, entry))
+				continue;
 
 			night = DatumGetInt32(col_notnull(tup, 3));
 			Assert(night >= 0 && night < st->ndays);
@@ -389,6 +409,10 @@ load_rates(LoadState *st)
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+
+	if (st->unplaced_bytes > 0)
+		pricing_arena_full_error(pricing_arena_context_bytes(st->cxt) +
+								 st->unplaced_bytes);
 }
 
 /*

@@ -177,8 +177,9 @@ typedef struct PricingShared
 	ConditionVariable refresh_cv;	/* broadcast after every attempt */
 
 	/* status (L) */
-	Size		arena_bytes_used;	/* by the live generations */
-	int			live_generations;
+	uint64		half_generation[2]; /* generation living in each half, or 0 */
+	Size		half_bytes[2];	/* bytes its chunks use */
+	Size		half_committed[2];	/* bytes mimalloc committed for it */
 	uint64		refreshes;
 	uint64		failed_refreshes;
 	int			last_errcode;
@@ -199,6 +200,9 @@ extern void pricing_wake_worker(void);
 extern MemoryContext pricing_arena_context_create(MemoryContext parent,
 												  int half, uint64 generation);
 extern Size pricing_arena_context_bytes(MemoryContext context);
+extern Size pricing_arena_context_failed_request(MemoryContext context);
+extern Size pricing_arena_context_committed(MemoryContext context);
+extern void pricing_arena_full_error(Size needed) pg_attribute_noreturn();
 extern bool pricing_arena_half_attached(int half);
 
 /* index.c */

@@ -98,23 +98,22 @@ pinned_by(uint64 gen)
 	return 0;
 }
 
+/*
+ * Record in shared memory what lives in a half, for pricing.status and
+ * pricing.generations.  After a restart the worker does not own the
+ * generation that serves, but its record stays until it is retired.
+ */
 static void
-update_arena_status(void)
+set_half_status(int half, uint64 gen, MemoryContext cxt)
 {
 	PricingShared *s = pricing_shared;
-	Size		used = 0;
-	int			live = 0;
-
-	for (int h = 0; h < 2; h++)
-		if (half_cxt[h] != NULL)
-		{
-			used += pricing_arena_context_bytes(half_cxt[h]);
-			live++;
-		}
+	Size		bytes = cxt ? pricing_arena_context_bytes(cxt) : 0;
+	Size		committed = cxt ? pricing_arena_context_committed(cxt) : 0;
 
 	LWLockAcquire(s->lock, LW_EXCLUSIVE);
-	s->arena_bytes_used = used;
-	s->live_generations = live;
+	s->half_generation[half] = gen;
+	s->half_bytes[half] = bytes;
+	s->half_committed[half] = committed;
 	LWLockRelease(s->lock);
 }
 
@@ -158,8 +157,9 @@ release_half(int half, uint64 gen, bool wait)
 		MemoryContextDelete(half_cxt[half]);
 		half_cxt[half] = NULL;
 		half_gen[half] = 0;
-		update_arena_status();
 	}
+	if (gen != 0 && pricing_shared->half_generation[half] == gen)
+		set_half_status(half, 0, NULL);
 	return true;
 }
 
@@ -249,7 +249,20 @@ refresh(MemoryContext worker_cxt)
 		FlushErrorState();
 		AbortCurrentTransaction();
 		if (cxt != NULL)
+		{
+			Size		failed = pricing_arena_context_failed_request(cxt);
+
+			/* an allocation elsewhere than the loader's ran out of arena */
+			if (failed > 0 && edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY &&
+				strstr(edata->message, "pricing.shared_memory") == NULL)
+			{
+				edata->message = psprintf("pricing index does not fit in pricing.shared_memory");
+				edata->detail = psprintf("The index needs more than %zu bytes; a generation may use %zu bytes, half of pricing.shared_memory.",
+										 pricing_arena_context_bytes(cxt) + failed,
+										 s->half_size);
+			}
 			MemoryContextDelete(cxt);
+		}
 		cxt = NULL;
 
 		ereport(LOG,
@@ -274,7 +287,7 @@ refresh(MemoryContext worker_cxt)
 	s->gens[half] = index;
 	pg_write_barrier();
 	pg_atomic_write_u64(&s->serving, gen);
-	update_arena_status();
+	set_half_status(half, gen, cxt);
 
 	ereport(LOG,
 			(errmsg("pricing generation " UINT64_FORMAT " loaded: %lld hotels, %lld rooms, %lld rates, %zu bytes in %.1f ms",
