@@ -158,7 +158,7 @@ eligible AS (
     JOIN pricing.room r ON r.hotel_id = h.hotel_id AND p.guests <= r.max_guests
     JOIN pricing.rate rt ON rt.hotel_id = r.hotel_id AND rt.room_id = r.room_id
                         AND rt.stay_date >= p.ci AND rt.stay_date < p.co
-   GROUP BY h.hotel_id, r.room_id, p.ci, p.co, p.b, p.guests
+   GROUP BY h.hotel_id, r.hotel_id, r.room_id, p.ci, p.co, p.b, p.guests
   HAVING count(*) = p.co - p.ci
      AND bool_and(rt.available >= 1)
      AND bool_and(rt.stay_date <> p.ci
