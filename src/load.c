@@ -26,19 +26,23 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "nodes/makefuncs.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "pricing.h"
-
-#define RATE_BATCH	10000
 
 /* (hotel_id, room_id) -> room, worker-local, for placing rates */
 typedef struct RoomKey
@@ -338,77 +342,219 @@ add_wide_rate(LoadState *st, PricingRoom *r, int32 night, int64 price)
 	st->nwide++;
 }
 
+/*
+ * Cents of a numeric with at most two decimals, read straight from its
+ * varlena form.  The rates are the bulk of a refresh, and converting each
+ * price through numeric arithmetic ((price * 100)::int8) costs more than
+ * reading the row.  The layout decoded here is numeric's on-disk format
+ * (utils/adt/numeric.c: a 2-byte short header or a 4-byte long one, then
+ * base-10000 digits, the first of weight "weight"), which pg_upgrade
+ * requires to stay as it is.  Values with more than two decimals, NaN and
+ * values beyond 64 bits of cents are refused rather than rounded.
+ */
+static int64
+numeric_cents(Datum datum, const char *column)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(datum);
+	const char *p;
+	Size		len;
+	uint16		header;
+	int			weight;
+	bool		neg;
+	int			ndigits;
+	int128		cents = 0;
+
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		v = pg_detoast_datum_packed(v);
+	p = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
+	memcpy(&header, p, sizeof(uint16));
+
+	if ((header & 0xC000) == 0xC000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pricing.rate.%s holds a special value (NaN)", column),
+				 errhint("Every amount must be a finite number with at most two decimals.")));
+	if (header & 0x8000)
+	{
+		/* short form: sign bit 0x2000, weight in the low 7 bits, signed */
+		neg = (header & 0x2000) != 0;
+		weight = (header & 0x0040) ? (int) (header | ~0x003F) : (header & 0x003F);
+		p += sizeof(uint16);
+		ndigits = (len - sizeof(uint16)) / sizeof(int16);
+	}
+	else
+	{
+		int16		w;
+
+		neg = (header & 0xC000) == 0x4000;
+		memcpy(&w, p + sizeof(uint16), sizeof(int16));
+		weight = w;
+		p += 2 * sizeof(uint16);
+		ndigits = (len - 2 * sizeof(uint16)) / sizeof(int16);
+	}
+
+	for (int i = 0; i < ndigits; i++)
+	{
+		int16		digit;
+		int			exponent = weight - i;
+
+		memcpy(&digit, p + i * sizeof(int16), sizeof(int16));
+		if (exponent > 4)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("pricing.rate.%s holds a value too large for the index", column)));
+		if (exponent >= 0)
+		{
+			int128		scale = 100;
+
+			for (int e = 0; e < exponent; e++)
+				scale *= 10000;
+			cents += (int128) digit * scale;
+		}
+		else if (exponent == -1 && digit % 100 == 0)
+			cents += digit / 100;
+		else if (digit != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pricing.rate.%s holds a value with more than two decimals", column)));
+	}
+	if (cents > PG_INT64_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("pricing.rate.%s holds a value too large for the index", column)));
+	return neg ? -(int64) cents : (int64) cents;
+}
+
+/* the attribute number of a column of pricing.rate, checking its type */
+static AttrNumber
+rate_column(Relation rel, const char *name, Oid type)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || strcmp(NameStr(att->attname), name) != 0)
+			continue;
+		if (att->atttypid != type)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of relation \"pricing.rate\" has type %s instead of %s",
+							name, format_type_be(att->atttypid), format_type_be(type))));
+		return att->attnum;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of relation \"pricing.rate\" does not exist", name)));
+	return InvalidAttrNumber;	/* keep compiler quiet */
+}
+
+static inline Datum
+slot_notnull(TupleTableSlot *slot, AttrNumber att)
+{
+	if (slot->tts_isnull[att - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("unexpected NULL in column %d of pricing.rate", att)));
+	return slot->tts_values[att - 1];
+}
+
+/*
+ * Rates are read with a plain sequential scan of pricing.rate in the
+ * refresh's snapshot, without going through the executor: no expression
+ * evaluation, no text conversion, one deform per row.
+ */
 static void
 load_rates(LoadState *st)
 {
-	Oid			argtypes[2] = {DATEOID, DATEOID};
-	Datum		args[2];
-	Portal		portal;
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	a_hotel,
+				a_room,
+				a_date,
+				a_price,
+				a_available,
+				a_min_stay,
+				a_cta,
+				a_max;
+	DateADT		first = st->index->first_date;
 	RoomEntry  *last = NULL;
+	int64		nrates = 0;
+	uint64		nseen = 0;
 
-	args[0] = DateADTGetDatum(st->index->first_date);
-	args[1] = DateADTGetDatum(st->index->first_date + st->ndays);
 	st->rooms_with_rates = palloc(Max(st->index->nrooms, 1) * sizeof(PricingRoom *));
 
-	portal = SPI_cursor_open_with_args("pricing_rates",
-									   "SELECT hotel_id, room_id, (stay_date - $1)::int4,"
-									   " (price * 100)::int8, available > 0, min_stay,"
-									   " closed_to_arrival"
-									   " FROM pricing.rate"
-									   " WHERE stay_date >= $1 AND stay_date < $2",
-									   2, argtypes, args, NULL, true, 0);
-	for (;;)
+	rel = table_openrv(makeRangeVar("pricing", "rate", -1), AccessShareLock);
+	a_hotel = rate_column(rel, "hotel_id", INT8OID);
+	a_room = rate_column(rel, "room_id", INT4OID);
+	a_date = rate_column(rel, "stay_date", DATEOID);
+	a_price = rate_column(rel, "price", NUMERICOID);
+	a_available = rate_column(rel, "available", INT4OID);
+	a_min_stay = rate_column(rel, "min_stay", INT2OID);
+	a_cta = rate_column(rel, "closed_to_arrival", BOOLOID);
+	a_max = Max(Max(Max(a_hotel, a_room), Max(a_date, a_price)),
+				Max(Max(a_available, a_min_stay), a_cta));
+
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		SPI_cursor_fetch(portal, true, RATE_BATCH);
-		if (SPI_processed == 0)
-			break;
+		RoomKey		key;
+		RoomEntry  *entry;
+		PricingRoom *r;
+		int64		night;
+		int64		price;
+		int			min_stay;
 
-		for (uint64 i = 0; i < SPI_processed; i++)
+		if ((++nseen & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+
+		slot_getsomeattrs(slot, a_max);
+		night = (int64) DatumGetDateADT(slot_notnull(slot, a_date)) - first;
+		if (night < 0 || night >= st->ndays)
+			continue;
+
+		key.hotel_id = DatumGetInt64(slot_notnull(slot, a_hotel));
+		key.room_id = DatumGetInt32(slot_notnull(slot, a_room));
+
+		/* rates of one room usually come together: remember the last */
+		if (last != NULL && key.hotel_id == last->key.hotel_id &&
+			key.room_id == last->key.room_id)
+			entry = last;
+		else
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			RoomKey		key;
-			RoomEntry  *entry;
-			PricingRoom *r;
-			int32		night;
-			int64		price;
-			int			min_stay;
-
-			key.hotel_id = DatumGetInt64(col_notnull(tup, 1));
-			key.room_id = DatumGetInt32(col_notnull(tup, 2));
-
-			/* rates of one room usually come together: remember the last */
-			if (last != NULL && key.hotel_id == last->key.hotel_id &&
-				key.room_id == last->key.room_id)
-				entry = last;
-			else
-			{
-				entry = room_hash_lookup(st->rooms, key);
-				if (entry == NULL)
-					elog(ERROR, "rate of unknown room (" INT64_FORMAT ", %d) in pricing.rate",
-						 key.hotel_id, key.room_id);
-				last = entry;
-			}
-			r = entry->room;
-			if (r->cum == NULL && !room_alloc_nights(st, entry))
-				continue;
-
-			night = DatumGetInt32(col_notnull(tup, 3));
-			Assert(night >= 0 && night < st->ndays);
-			price = DatumGetInt64(col_notnull(tup, 4));
-			if (price < PRICING_NARROW_PRICE_LIMIT)
-				r->cum[night + 1] = (uint32) price;
-			else
-				add_wide_rate(st, r, night, price);
-			r->nights[2 * night] = DatumGetBool(col_notnull(tup, 5)) ? 1 : 0;
-			min_stay = DatumGetInt16(col_notnull(tup, 6));
-			r->nights[2 * night + 1] = DatumGetBool(col_notnull(tup, 7)) ? 0 :
-				(uint8) Min(min_stay, 255);
+			entry = room_hash_lookup(st->rooms, key);
+			if (entry == NULL)
+				elog(ERROR, "rate of unknown room (" INT64_FORMAT ", %d) in pricing.rate",
+					 key.hotel_id, key.room_id);
+			last = entry;
 		}
-		st->index->nrates += SPI_processed;
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
+		nrates++;
+		r = entry->room;
+		if (r->cum == NULL && !room_alloc_nights(st, entry))
+			continue;
+
+		price = numeric_cents(slot_notnull(slot, a_price), "price");
+		if (price < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pricing.rate.price holds a negative value")));
+		if (price < PRICING_NARROW_PRICE_LIMIT)
+			r->cum[night + 1] = (uint32) price;
+		else
+			add_wide_rate(st, r, (int32) night, price);
+		r->nights[2 * night] = DatumGetInt32(slot_notnull(slot, a_available)) > 0 ? 1 : 0;
+		min_stay = DatumGetInt16(slot_notnull(slot, a_min_stay));
+		r->nights[2 * night + 1] = DatumGetBool(slot_notnull(slot, a_cta)) ? 0 :
+			(uint8) Max(1, Min(min_stay, 255));
 	}
-	SPI_cursor_close(portal);
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	st->index->nrates = nrates;
 
 	if (st->unplaced_bytes > 0)
 		pricing_arena_full_error(pricing_arena_context_bytes(st->cxt) +
