@@ -80,23 +80,38 @@ export PG_TEST_TIMEOUT_DEFAULT=${PG_TEST_TIMEOUT_DEFAULT:-120}
 say "make installcheck (pg_regress, then the TAP tests) as $RUN_AS in $WORK"
 set +e
 runuser -u "$RUN_AS" -- env HOME="$WORK" \
-	make -C "$WORK" PG_CONFIG="$PG_CONFIG" PROVE_FLAGS="--timer" installcheck
-rc=$?
+	make -s --no-print-directory -C "$WORK" PG_CONFIG="$PG_CONFIG" PROVE_FLAGS="--timer" installcheck 2>&1 |
+	tee "$WORK/installcheck.out"
+rc=${PIPESTATUS[0]}
 set -e
 
 if [ "$rc" -ne 0 ]; then
+	# pg_regress failed (then prove did not run): its diffs and server log
 	if [ -s "$WORK/regression.diffs" ]; then
 		say "regression.diffs"
 		cat "$WORK/regression.diffs"
+		if [ -f "$WORK/tmp_check/log/postmaster.log" ]; then
+			say "tmp_check/log/postmaster.log (last 100 lines)"
+			tail -n 100 "$WORK/tmp_check/log/postmaster.log"
+		fi
 	fi
-	if [ -d "$WORK/tmp_check/log" ]; then
+	# TAP tests that failed: their test log and the server logs of their nodes
+	failed=$(sed -n 's|^test/t/\([^ ]*\)\.pl  *(Wstat.*|\1|p' "$WORK/installcheck.out" | sort -u)
+	for t in $failed; do
+		for f in "$WORK/tmp_check/log/regress_log_$t" "$WORK/tmp_check/log/${t}"_*.log; do
+			[ -f "$f" ] || continue
+			say "${f#"$WORK"/} (last 150 lines)"
+			tail -n 150 "$f"
+		done
+	done
+	if [ -z "$failed" ] && [ ! -s "$WORK/regression.diffs" ] && [ -d "$WORK/tmp_check/log" ]; then
 		for f in "$WORK"/tmp_check/log/*; do
 			[ -f "$f" ] || continue
-			say "${f#"$WORK"/} (last 200 lines)"
-			tail -n 200 "$f"
+			say "${f#"$WORK"/} (last 50 lines)"
+			tail -n 50 "$f"
 		done
 	fi
-	say "FAILED (make installcheck exited with $rc)"
+	say "FAILED (make installcheck exited with $rc)${failed:+; failed TAP tests: $(echo $failed)}"
 	exit 1
 fi
 
