@@ -67,6 +67,10 @@ SELECT pg_catalog.pg_extension_config_dump('pricing.room', '');
 SELECT pg_catalog.pg_extension_config_dump('pricing.rate', '');
 SELECT pg_catalog.pg_extension_config_dump('pricing.discount', '');
 SELECT pg_catalog.pg_extension_config_dump('pricing.fee', '');
+-- and the identity sequences, so that a restored database goes on numbering
+-- discounts and fees after the restored rows
+SELECT pg_catalog.pg_extension_config_dump('pricing.discount_discount_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pricing.fee_fee_id_seq', '');
 
 --
 -- Change notification.  A statement-level trigger marks the transaction;
