@@ -40,6 +40,7 @@
 #include "utils/date.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "pricing.h"
@@ -226,6 +227,14 @@ refresh(MemoryContext worker_cxt)
 		StartTransactionCommand();
 		XactIsoLevel = XACT_REPEATABLE_READ;
 		XactReadOnly = true;
+
+		/*
+		 * A refresh is one statement to the worker's settings: it obeys
+		 * statement_timeout as a client's statement would (lock_timeout is
+		 * enforced by the lock manager itself).
+		 */
+		if (StatementTimeout > 0)
+			enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
@@ -239,10 +248,13 @@ refresh(MemoryContext worker_cxt)
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
+		disable_timeout(STATEMENT_TIMEOUT, false);
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
+
+		disable_timeout(STATEMENT_TIMEOUT, false);
 
 		MemoryContextSwitchTo(worker_cxt);
 		edata = CopyErrorData();
