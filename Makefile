@@ -8,6 +8,7 @@
 MODULE_big = pricing
 OBJS = \
 	src/arena.o \
+	src/changes.o \
 	src/index.o \
 	src/load.o \
 	src/price.o \
@@ -33,5 +34,8 @@ PROVE_TESTS = test/t/*.pl
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every source file includes the shared header
+$(OBJS): src/pricing.h
 
 EXTRA_CLEAN = tmp_check results regression.diffs regression.out log

@@ -73,6 +73,17 @@ SELECT pg_catalog.pg_extension_config_dump('pricing.discount_discount_id_seq', '
 SELECT pg_catalog.pg_extension_config_dump('pricing.fee_fee_id_seq', '');
 
 --
+-- Change counter for hot standbys, where triggers do not fire: the trigger
+-- below bumps the writing backend's row once per transaction, and the bump
+-- replays together with the change (see src/changes.c).  Internal: no one
+-- but the extension's owner has privileges on it.
+--
+CREATE TABLE pricing.change_counter (
+	backend		int PRIMARY KEY,
+	changes		bigint NOT NULL
+);
+
+--
 -- Change notification.  A statement-level trigger marks the transaction;
 -- the library's commit callback wakes the refresh worker once the
 -- transaction has committed, so the worker never reloads before the change

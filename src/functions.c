@@ -1,8 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * functions.c
- *		The SQL functions: cheapest, quote, refresh, status, and the trigger
- *		that tells the worker about committed changes.
+ *		The SQL functions: cheapest, quote, refresh, status and generations.
  *
  * The readers (cheapest, quote) validate their arguments, pin the serving
  * generation, compute the answer straight from the index and put the rows
@@ -39,7 +38,6 @@ PG_FUNCTION_INFO_V1(pricing_quote);
 PG_FUNCTION_INFO_V1(pricing_refresh);
 PG_FUNCTION_INFO_V1(pricing_status);
 PG_FUNCTION_INFO_V1(pricing_generations);
-PG_FUNCTION_INFO_V1(pricing_source_changed);
 
 /* how long pricing.refresh(true) waits for a worker that is not running */
 #define WORKER_ABSENT_TIMEOUT_MS	10000
@@ -613,53 +611,4 @@ pricing_generations(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_VOID();
-}
-
-/*
- * Change notification: a statement-level trigger on every source table marks
- * the transaction, and the commit callback wakes the worker once the
- * transaction is committed and visible, so a refresh it triggers sees it.
- */
-static bool change_pending = false;
-static bool xact_callback_registered = false;
-
-static void
-pricing_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (change_pending && pricing_shared != NULL)
-			{
-				pg_atomic_fetch_add_u64(&pricing_shared->change_seq, 1);
-				pricing_wake_worker();
-			}
-			change_pending = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			change_pending = false;
-			break;
-		default:
-			break;
-	}
-}
-
-Datum
-pricing_source_changed(PG_FUNCTION_ARGS)
-{
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("pricing.source_changed() must be called as a trigger")));
-
-	if (!xact_callback_registered)
-	{
-		RegisterXactCallback(pricing_xact_callback, NULL);
-		xact_callback_registered = true;
-	}
-	change_pending = true;
-	return PointerGetDatum(NULL);
 }

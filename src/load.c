@@ -639,6 +639,7 @@ pricing_load_index(MemoryContext cxt, Size capacity)
 	index->database = MyDatabaseId;
 	index->first_date = GetSQLCurrentDate() - 1;
 	index->ndays = st.ndays;
+	index->change_count = pricing_change_count();
 
 	load_hotels(&st);
 	load_rooms(&st);

@@ -137,6 +137,7 @@ typedef struct PricingIndex
 	int64		nrooms;
 	int64		nrates;
 	Size		bytes;			/* arena bytes the generation occupies */
+	int64		change_count;	/* pricing.change_counter's sum in its snapshot */
 	struct pricing_city_hash *cities;
 	struct pricing_hotel_hash *hotels;
 } PricingIndex;
@@ -188,6 +189,9 @@ typedef struct PricingShared
 	int			nslots;
 	PricingReaderSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } PricingShared;
+
+/* changes.c */
+extern int64 pricing_change_count(void);
 
 /* shmem.c */
 extern PricingShared *pricing_shared;

@@ -27,6 +27,8 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogrecovery.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -49,6 +51,8 @@
 #define PIN_POLL_MS				100
 /* after how long it says in the log who keeps a generation pinned */
 #define PIN_WARN_MS				10000
+/* how often a hot standby's worker checks whether replay changed the tables */
+#define STANDBY_POLL_MS			500
 
 /* this process's generation contexts, by arena half */
 static MemoryContext half_cxt[2];
@@ -313,6 +317,50 @@ refresh(MemoryContext worker_cxt)
 	return true;
 }
 
+/*
+ * On a hot standby: whether replayed changes have reached the source tables
+ * since the serving generation was loaded (see changes.c).  Replay position
+ * is cheap to read; the counter is read only when it has moved.
+ */
+static bool
+standby_changes(XLogRecPtr *last_replay)
+{
+	PricingShared *s = pricing_shared;
+	uint64		serving = pg_atomic_read_u64(&s->serving);
+	XLogRecPtr	replay = GetXLogReplayRecPtr(NULL);
+	MemoryContext oldcxt = CurrentMemoryContext;
+	int64		count = 0;
+	bool		ok = true;
+
+	if (serving == 0 || replay == *last_replay)
+		return false;
+	*last_replay = replay;
+
+	PG_TRY();
+	{
+		StartTransactionCommand();
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		count = pricing_change_count();
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		/* the next refresh will report whatever is wrong */
+		MemoryContextSwitchTo(oldcxt);
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+
+	return ok && count != s->gens[serving % 2]->change_count;
+}
+
 static DateADT
 today(void)
 {
@@ -330,6 +378,7 @@ pricing_worker_main(Datum main_arg)
 	DateADT		loaded_day;
 	int			loaded_horizon;
 	bool		need = true;	/* load at start */
+	XLogRecPtr	last_replay = InvalidXLogRecPtr;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -395,6 +444,8 @@ pricing_worker_main(Datum main_arg)
 			need = true;
 		if (today() != loaded_day)
 			need = true;
+		if (!need && RecoveryInProgress() && standby_changes(&last_replay))
+			need = true;
 
 		if (need)
 		{
@@ -422,6 +473,9 @@ pricing_worker_main(Datum main_arg)
 								&secs, &usecs);
 			timeout = Min(timeout, secs * 1000 + usecs / 1000 + 1);
 		}
+		/* a standby learns of changes by looking: see changes.c */
+		if (RecoveryInProgress())
+			timeout = Min(timeout, STANDBY_POLL_MS);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 timeout, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);

@@ -1,0 +1,173 @@
+/*-------------------------------------------------------------------------
+ *
+ * changes.c
+ *		How the refresh worker learns of committed changes to the source
+ *		tables, on a primary and on a hot standby.
+ *
+ * On a primary, a statement-level trigger on every source table marks the
+ * transaction, and a commit callback wakes the worker once the transaction
+ * has committed and is visible; a refresh it triggers therefore sees the
+ * change.  Aborted transactions wake nobody.
+ *
+ * Triggers do not fire on a hot standby, where the same rows arrive by WAL
+ * replay.  So the trigger also bumps this backend's row of the table
+ * pricing.change_counter, once per (sub)transaction: the bump commits, and
+ * replays, together with the change itself.  A standby's worker watches the
+ * counter's sum whenever replay has advanced and refreshes when it differs
+ * from the sum its serving generation saw in its own snapshot.  Rows are
+ * keyed by BackendId, so concurrent writers never touch the same row and
+ * never wait for each other; the table has at most one row per backend slot.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/backendid.h"
+#include "storage/proc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "pricing.h"
+
+PG_FUNCTION_INFO_V1(pricing_source_changed);
+
+static bool change_pending = false;
+static bool xact_callback_registered = false;
+
+/* the (sub)transaction whose counter bump is already done */
+static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
+static SubTransactionId bumped_subxid = InvalidSubTransactionId;
+static SPIPlanPtr bump_plan = NULL;
+
+static void
+pricing_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (change_pending && pricing_shared != NULL)
+			{
+				pg_atomic_fetch_add_u64(&pricing_shared->change_seq, 1);
+				pricing_wake_worker();
+			}
+			change_pending = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			change_pending = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Bump this backend's row of pricing.change_counter, as the table's owner:
+ * writers of the source tables need no privilege on it, and the statement
+ * is fixed.
+ */
+static void
+bump_change_counter(Oid counter_rel)
+{
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	HeapTuple	tup;
+	Datum		arg = Int32GetDatum(MyBackendId);
+
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(counter_rel));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", counter_rel);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		Oid			argtype = INT4OID;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (bump_plan == NULL)
+		{
+			SPIPlanPtr	plan;
+
+			plan = SPI_prepare("INSERT INTO pricing.change_counter AS c (backend, changes)"
+							   " VALUES ($1, 1) ON CONFLICT (backend)"
+							   " DO UPDATE SET changes = c.changes + 1",
+							   1, &argtype);
+			if (plan == NULL || SPI_keepplan(plan) != 0)
+				elog(ERROR, "could not prepare the change counter statement: %s",
+					 SPI_result_code_string(SPI_result));
+			bump_plan = plan;
+		}
+		if (SPI_execute_plan(bump_plan, &arg, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not bump the pricing change counter");
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+}
+
+Datum
+pricing_source_changed(PG_FUNCTION_ARGS)
+{
+	Oid			counter_rel;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pricing.source_changed() must be called as a trigger")));
+
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(pricing_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	change_pending = true;
+
+	/* once per (sub)transaction is enough for the standbys */
+	if (MyProc->lxid != bumped_lxid || GetCurrentSubTransactionId() != bumped_subxid)
+	{
+		counter_rel = get_relname_relid("change_counter",
+										get_rel_namespace(((TriggerData *) fcinfo->context)->tg_relation->rd_id));
+		if (OidIsValid(counter_rel))
+			bump_change_counter(counter_rel);
+		bumped_lxid = MyProc->lxid;
+		bumped_subxid = GetCurrentSubTransactionId();
+	}
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * The sum of pricing.change_counter in the current snapshot; SPI must be
+ * connected.  Used by the worker on a standby, and recorded with every
+ * generation.
+ */
+int64
+pricing_change_count(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute("SELECT coalesce(sum(changes), 0)::int8 FROM pricing.change_counter",
+					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read pricing.change_counter");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	SPI_freetuptable(SPI_tuptable);
+	return DatumGetInt64(d);
+}
