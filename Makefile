@@ -19,8 +19,8 @@ OBJS = \
 	src/worker.o \
 	src/pricing.o
 
-EXTENSION = pricing
-DATA = sql/pricing--1.0.sql
+EXTENSION = pricing pricing_proxy
+DATA = sql/pricing--1.0.sql sql/pricing_proxy--1.0.sql
 PGFILEDESC = "pricing - hotel pricing engine in shared memory"
 
 SHLIB_LINK = -lmimalloc
