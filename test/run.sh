@@ -16,7 +16,8 @@ SRC=$(pwd)
 PG_BINDIR=/usr/lib/postgresql/15/bin
 PG_CONFIG=$PG_BINDIR/pg_config
 RUN_AS=postgres
-PACKAGES=(postgresql-server-dev-15 libmimalloc-dev libipc-run-perl make gcc)
+# libc6-dev is only a Recommends of gcc: name it, for machines that skip those
+PACKAGES=(postgresql-server-dev-15 libmimalloc-dev libipc-run-perl make gcc libc6-dev)
 
 say() { printf '\n=== %s\n' "$*"; }
 die() { printf 'test/run.sh: %s\n' "$*" >&2; exit 1; }
@@ -40,7 +41,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	say "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	apt-get install -y -q "${missing[@]}"
 else
 	say "dependencies present: ${PACKAGES[*]}"
 fi
