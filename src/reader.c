@@ -35,8 +35,8 @@ static PricingReaderSlot *my_slot = NULL;
 static void
 pricing_reader_exit(int code, Datum arg)
 {
-	if (my_slot != NULL)
-		pg_atomic_write_u64(&my_slot->pin, 0);
+	/* like any unpin: wake the worker if the generation was retired */
+	pricing_unpin();
 }
 
 static PricingReaderSlot *
