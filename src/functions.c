@@ -57,6 +57,20 @@ typedef struct QuoteRow
 	int32		room_id;
 } QuoteRow;
 
+/*
+ * Set up the tuplestore of a materialized SRF.  When called in FROM, the
+ * executor already knows the result's row type: using it spares
+ * get_call_result_type() rebuilding it from the catalogs on every call.
+ */
+static void
+init_srf(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo,
+						rsinfo && rsinfo->expectedDesc ? MAT_SRF_USE_EXPECTED_DESC : 0);
+}
+
 static void
 require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
@@ -255,7 +269,7 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 	city = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	pricing_check_read_privilege();
-	InitMaterializedSRF(fcinfo, 0);
+	init_srf(fcinfo);
 	if (max_results == 0 || (limited && limit < 0))
 		PG_RETURN_VOID();
 
@@ -372,7 +386,7 @@ pricing_quote(PG_FUNCTION_ARGS)
 			   PG_GETARG_DATEADT(4), &stay);
 
 	pricing_check_read_privilege();
-	InitMaterializedSRF(fcinfo, 0);
+	init_srf(fcinfo);
 
 	/* the rows are only numbers: copy them out under the pin, emit after */
 	index = pricing_pin(false);
@@ -508,7 +522,7 @@ pricing_status(PG_FUNCTION_ARGS)
 	bool		nulls[18] = {0};
 	int			readers = 0;
 
-	InitMaterializedSRF(fcinfo, 0);
+	init_srf(fcinfo);
 
 	for (int i = 0; i < s->nslots; i++)
 		if (pg_atomic_read_u64(&s->slots[i].pin) != 0)
@@ -577,7 +591,7 @@ pricing_generations(PG_FUNCTION_ARGS)
 	PricingShared *s = pricing_get_shared();
 	uint64		serving = pg_atomic_read_u64(&s->serving);
 
-	InitMaterializedSRF(fcinfo, 0);
+	init_srf(fcinfo);
 
 	for (int half = 0; half < 2; half++)
 	{

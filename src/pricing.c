@@ -9,9 +9,9 @@
  * it never touches mimalloc (DESIGN.md, "Processes and ownership").
  *
  * When the library is loaded any other way (a backend calling one of its
- * functions without preloading), the GUCs are still defined so that
- * settings are validated, but nothing is reserved; the SQL functions then
- * fail with a hint to preload the library.
+ * functions without preloading), the reloadable settings are still defined
+ * so that they are validated, but nothing is reserved; the SQL functions
+ * then fail with a hint to preload the library.
  *
  *-------------------------------------------------------------------------
  */
@@ -56,26 +56,6 @@ pricing_shmem_startup_hook(void)
 void
 _PG_init(void)
 {
-	DefineCustomStringVariable("pricing.database",
-							   "Database whose pricing schema the refresh worker loads.",
-							   NULL,
-							   &pricing_database,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL, NULL, NULL);
-
-	DefineCustomIntVariable("pricing.shared_memory",
-							"Size of the shared arena that holds the index generations.",
-							"Each generation may use half of it: one half serves while the other is rebuilt.",
-							&pricing_shared_memory_mb,
-							256,
-							64,
-							INT_MAX / 2,
-							PGC_POSTMASTER,
-							GUC_UNIT_MB,
-							NULL, NULL, NULL);
-
 	DefineCustomIntVariable("pricing.refresh_interval",
 							"Time between time-based refreshes of the index.",
 							"0 turns time-based refreshes off; committed changes and pricing.refresh() still refresh.",
@@ -109,10 +89,37 @@ _PG_init(void)
 							0,
 							NULL, NULL, NULL);
 
-	MarkGUCPrefixReserved("pricing");
-
+	/*
+	 * Settings that only the postmaster can take, and everything that needs
+	 * it, exist only when the library is preloaded: PostgreSQL refuses to
+	 * create PGC_POSTMASTER settings later.  For the same reason the prefix
+	 * is reserved only then; otherwise it would discard those settings of
+	 * postgresql.conf with a warning in every backend that loads us.
+	 */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+
+	DefineCustomStringVariable("pricing.database",
+							   "Database whose pricing schema the refresh worker loads.",
+							   NULL,
+							   &pricing_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pricing.shared_memory",
+							"Size of the shared arena that holds the index generations.",
+							"Each generation may use half of it: one half serves while the other is rebuilt.",
+							&pricing_shared_memory_mb,
+							256,
+							64,
+							INT_MAX / 2,
+							PGC_POSTMASTER,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("pricing");
 
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = pricing_shmem_request_hook;
