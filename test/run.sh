@@ -16,9 +16,6 @@ SRC=$(pwd)
 PG_BINDIR=/usr/lib/postgresql/15/bin
 PG_CONFIG=$PG_BINDIR/pg_config
 RUN_AS=postgres
-# libc6-dev is only a Recommends of gcc: name it, for machines that skip those
-PACKAGES=(postgresql-server-dev-15 libmimalloc-dev libipc-run-perl make gcc libc6-dev)
-
 say() { printf '\n=== %s\n' "$*"; }
 die() { printf 'test/run.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -30,28 +27,10 @@ fi
 [ -x "$PG_BINDIR/postgres" ] || die "PostgreSQL 15 is not installed ($PG_BINDIR/postgres is missing): apt-get install postgresql-15"
 id -u "$RUN_AS" >/dev/null 2>&1 || die "there is no '$RUN_AS' user to run the tests as"
 
-# --- dependencies ------------------------------------------------------------
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-	if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
-		missing+=("$pkg")
-	fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q
-	apt-get install -y -q "${missing[@]}"
-else
-	say "dependencies present: ${PACKAGES[*]}"
-fi
+# --- dependencies, build and install (as root): test/setup.sh ---------------------
+. test/setup.sh
+pricing_install
 command -v prove >/dev/null || die "prove (package perl) is missing"
-
-# --- build and install (as root) ------------------------------------------------
-say "building"
-make -s PG_CONFIG="$PG_CONFIG"
-say "installing into $("$PG_CONFIG" --pkglibdir)"
-make -s PG_CONFIG="$PG_CONFIG" install
 
 # --- tests, as the postgres user in a copy of the tree --------------------------
 WORK=$(mktemp -d /tmp/pricing-test.XXXXXX)

@@ -3,7 +3,9 @@
 # pricing_install: installs the Debian packages the build and the tests need
 # when they are missing, then builds and installs the extension.
 
-PRICING_PACKAGES=(postgresql-server-dev-15 libmimalloc-dev libipc-run-perl make gcc)
+# libc6-dev is only a Recommends of gcc: name it, for machines that skip those
+PRICING_PACKAGES=(postgresql-server-dev-15 libmimalloc-dev libipc-run-perl make gcc libc6-dev
+	postgresql-15-plproxy)
 PRICING_PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 
 pricing_install() {
@@ -17,9 +19,9 @@ pricing_install() {
 		echo "=== installing ${missing[*]}"
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -q
-		apt-get install -y -q --no-install-recommends "${missing[@]}"
+		apt-get install -y -q "${missing[@]}"
 	fi
-	echo "=== building and installing the extension"
+	echo "=== building and installing the extension into $("$PRICING_PG_CONFIG" --pkglibdir)"
 	make -s PG_CONFIG="$PRICING_PG_CONFIG"
 	make -s PG_CONFIG="$PRICING_PG_CONFIG" install
 }
