@@ -39,3 +39,8 @@ include $(PGXS)
 $(OBJS): src/pricing.h
 
 EXTRA_CLEAN = tmp_check results regression.diffs regression.out log
+
+# the benchmark suite (test/bench): as root, like test/run.sh
+bench:
+	bash test/bench/run.sh
+.PHONY: bench

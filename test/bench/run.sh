@@ -1,0 +1,452 @@
+#!/usr/bin/env bash
+# test/bench/run.sh: the pricing benchmark (make bench).
+#
+#   sudo make bench                       # or: sudo bash test/bench/run.sh
+#   sudo BENCH_SCALE=0.05 BENCH_SECONDS=5 BENCH_OUT=/tmp/b.md bash test/bench/run.sh
+#
+# On Debian 12 with postgresql-15: installs what is missing, builds and
+# installs the extension, starts a throwaway cluster (as the postgres user,
+# in a temporary directory) with the library preloaded, loads seeded data
+# (generate.sql) at BENCH_SCALE, and measures with pgbench (prepared
+# protocol, one client per core, BENCH_SECONDS per run):
+#
+#   1. SELECT 1, and ten constant rows of cheapest's result shape: the
+#      limits of any query, and of any answer of that size, through
+#      PostgreSQL's protocol;
+#   2. pricing.cheapest on a realistic mix of cities, dates and stays;
+#   3. the best plain-SQL query for the same question (rival.sql, with the
+#      indexes of rival_indexes.sql), on the same parameter distribution,
+#      after checking that it returns the same rows as cheapest;
+#   4. cheapest's latency (p50, p99) idle and while the worker refreshes
+#      continuously;
+#
+# then a full refresh against COPY of the same rate rows to /dev/null, and
+# the arena bytes per rate.  Runs 1-3 are repeated BENCH_ROUNDS times,
+# interleaved, and the median counts.  It prints one table of ratios and
+# writes it, with the date, the machine and the PostgreSQL version, to
+# BENCH_OUT (default doc/bench.md).
+#
+# Settings (environment):
+#   BENCH_SCALE    data scale (1 = 20,000 hotels, 14.6M rates; 0.05 for a quick check)
+#   BENCH_SECONDS  duration of each pgbench run (30)
+#   BENCH_ROUNDS   interleaved repetitions of the throughput runs (3)
+#   BENCH_CLIENTS  pgbench clients (nproc)
+#   BENCH_CHECKS   parameter sets on which rival and cheapest must agree (200)
+#   BENCH_OUT      where the table goes (doc/bench.md)
+#   BENCH_KEEP     keep the cluster's directory (and its logs) when set
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+SRC=$(pwd)
+BENCH=$SRC/test/bench
+
+SCALE=${BENCH_SCALE:-1}
+DURATION=${BENCH_SECONDS:-30}
+ROUNDS=${BENCH_ROUNDS:-3}
+NPROC=$(nproc)
+CLIENTS=${BENCH_CLIENTS:-$NPROC}
+CHECKS=${BENCH_CHECKS:-200}
+OUT=${BENCH_OUT:-$SRC/doc/bench.md}
+PG_BINDIR=/usr/lib/postgresql/15/bin
+RUN_AS=postgres
+
+say() { printf '\n=== %s\n' "$*"; }
+die() { printf 'test/bench/run.sh: %s\n' "$*" >&2; exit 1; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test/bench/run.sh needs root to install packages and the extension: run it as 'sudo make bench' or 'sudo bash test/bench/run.sh'" >&2
+	exit 2
+fi
+[ -x "$PG_BINDIR/postgres" ] || die "PostgreSQL 15 is not installed ($PG_BINDIR/postgres is missing): apt-get install postgresql-15"
+id -u "$RUN_AS" >/dev/null 2>&1 || die "there is no '$RUN_AS' user to run the cluster as"
+awk -v s="$SCALE" 'BEGIN { exit !(s > 0) }' || die "BENCH_SCALE must be a positive number"
+
+# --- build and install -----------------------------------------------------
+. test/setup.sh
+pricing_install
+[ -x "$PG_BINDIR/pgbench" ] || die "pgbench is missing ($PG_BINDIR/pgbench)"
+
+# --- a throwaway cluster -----------------------------------------------------
+DIR=$(mktemp -d /tmp/pricing-bench.XXXXXX)
+chown "$RUN_AS": "$DIR"
+chmod 755 "$DIR"
+as_pg() { runuser -u "$RUN_AS" -- "$@"; }
+REFRESH_LOOP_PID=
+stop() {
+	local rc=$?
+	[ -n "$REFRESH_LOOP_PID" ] && kill "$REFRESH_LOOP_PID" 2>/dev/null || true
+	as_pg "$PG_BINDIR/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
+	if [ "$rc" -eq 0 ] && [ -z "${BENCH_KEEP:-}" ]; then
+		rm -rf "$DIR"
+	else
+		echo "benchmark directory kept: $DIR (server log: $DIR/server.log)"
+	fi
+}
+trap stop EXIT
+
+for v in $(env | sed -n 's/^\(PG[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+
+MEM_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+SHARED_BUFFERS_MB=$(( MEM_KB / 1024 / 4 ))
+[ "$SHARED_BUFFERS_MB" -gt 4096 ] && SHARED_BUFFERS_MB=4096
+[ "$SHARED_BUFFERS_MB" -lt 128 ] && SHARED_BUFFERS_MB=128
+# a generation takes ~7.5 bytes per rate (110 MB at scale 1) and may use
+# half the arena
+ARENA_MB=$(awk -v s="$SCALE" 'BEGIN { m = int(s * 512 + 0.5); if (m < 1024) m = 1024; print m }')
+
+say "cluster in $DIR (shared_buffers ${SHARED_BUFFERS_MB}MB, pricing.shared_memory ${ARENA_MB}MB)"
+as_pg "$PG_BINDIR/initdb" -D "$DIR/data" -A trust -N >/dev/null
+cat >>"$DIR/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$DIR'
+max_connections = 100
+shared_buffers = '${SHARED_BUFFERS_MB}MB'
+work_mem = '16MB'
+maintenance_work_mem = '1GB'
+effective_cache_size = '$(( MEM_KB / 1024 / 2 ))MB'
+random_page_cost = 1.1
+jit = off
+# a throwaway cluster: the load is not WAL-logged (wal_level minimal, tables
+# truncated in the loading transaction) and nothing is synced
+wal_level = minimal
+max_wal_senders = 0
+max_wal_size = '8GB'
+checkpoint_timeout = '30min'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+autovacuum = off
+shared_preload_libraries = 'pricing'
+pricing.database = 'postgres'
+pricing.shared_memory = '${ARENA_MB}MB'
+pricing.refresh_interval = 0
+CONF
+as_pg "$PG_BINDIR/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
+
+psql() { as_pg "$PG_BINDIR/psql" -h "$DIR" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql_value() { as_pg "$PG_BINDIR/psql" -h "$DIR" -d postgres -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+now_ms() { date +%s%3N; }
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- data ----------------------------------------------------------------------
+psql -c 'CREATE EXTENSION pricing' -c 'SELECT pricing.refresh(true)' >/dev/null
+say "generating data at scale $SCALE"
+t0=$(now_ms)
+psql -v scale="$SCALE" -v seed=1 -f "$BENCH/generate.sql" >/dev/null
+LOAD_S=$(awk -v ms=$(( $(now_ms) - t0 )) 'BEGIN { printf "%.0f", ms / 1000 }')
+say "indexes for the plain-SQL rival"
+t0=$(now_ms)
+psql -f "$BENCH/rival_indexes.sql" >/dev/null
+INDEX_S=$(awk -v ms=$(( $(now_ms) - t0 )) 'BEGIN { printf "%.0f", ms / 1000 }')
+psql -c 'SELECT pricing.refresh(true)' >/dev/null
+# again now that no snapshot predates the load: every page all-visible, so
+# the rival's scans are index-only
+psql -c 'VACUUM (FREEZE, ANALYZE) pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee' >/dev/null
+psql -c 'SELECT hotels, rooms, rates, first_date, last_date, refresh_ms FROM pricing.status'
+read -r HOTELS ROOMS RATES <<<"$(psql_value "SELECT hotels, rooms, rates FROM pricing.status" | tr '|' ' ')"
+NCITIES=$(psql_value "SELECT max(substr(city, 5)::int) FROM pricing.hotel")
+DISCOUNTS=$(psql_value "SELECT count(*) FROM pricing.discount")
+FEES=$(psql_value "SELECT count(*) FROM pricing.fee")
+echo "loaded in ${LOAD_S}s (rival indexes ${INDEX_S}s): $HOTELS hotels in $NCITIES cities, $ROOMS rooms, $RATES rates, $DISCOUNTS discounts, $FEES fees"
+
+# --- the pgbench scripts ---------------------------------------------------------
+# the rival's $1..$4 become the same pgbench variables cheapest uses
+rival_query() { grep -v '^[[:space:]]*--' "$BENCH/rival.sql"; }
+cat "$BENCH/params.pgbench" "$BENCH/cheapest.pgbench" >"$DIR/cheapest.pgbench"
+{ cat "$BENCH/params.pgbench"; rival_query | sed -e 's/\$1/:c/g; s/\$2/:d/g; s/\$3/:n/g; s/\$4/:g/g'; echo ';'; } >"$DIR/rival.pgbench"
+cp "$BENCH/select1.pgbench" "$BENCH/ten_rows.pgbench" "$DIR/"
+# the same parameters, for the correctness check
+{ cat "$BENCH/params.pgbench"; echo 'SELECT bench.check(:c, :d, :n, :g);'; } >"$DIR/check.pgbench"
+chown "$RUN_AS": "$DIR"/*.pgbench
+
+# --- correctness: the rival must return what cheapest returns -------------------
+say "checking the rival against pricing.cheapest on $CHECKS parameter sets"
+{
+	echo 'CREATE SCHEMA bench;'
+	echo 'CREATE FUNCTION bench.rival(int, int, int, int)'
+	echo '  RETURNS TABLE (hotel_id bigint, name text, stars smallint, room_id int, total numeric, currency char(3))'
+	echo '  LANGUAGE sql STABLE AS $rival$'
+	rival_query
+	echo '$rival$;'
+	cat <<'SQL'
+CREATE TABLE bench.checked (c int, d int, n int, g int, same boolean, nrows int, cheapest text, rival text);
+CREATE FUNCTION bench.check(c int, d int, n int, g int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	a text;
+	b text;
+	k int;
+BEGIN
+	SELECT string_agg(x::text, ' ' ORDER BY o), count(*) INTO a, k
+	FROM pricing.cheapest('City' || c, current_date + d, current_date + d + n, g)
+		WITH ORDINALITY AS x(hotel_id, name, stars, room_id, total, currency, o);
+	SELECT string_agg(x::text, ' ' ORDER BY o) INTO b
+	FROM bench.rival(c, d, n, g)
+		WITH ORDINALITY AS x(hotel_id, name, stars, room_id, total, currency, o);
+	INSERT INTO bench.checked VALUES (c, d, n, g, a IS NOT DISTINCT FROM b, k, a, b);
+END
+$$;
+SQL
+} | psql >/dev/null
+as_pg "$PG_BINDIR/pgbench" -h "$DIR" -n -c 1 -t "$CHECKS" -D ncities="$NCITIES" \
+	-f "$DIR/check.pgbench" postgres >"$DIR/check.out" 2>&1 || { cat "$DIR/check.out"; die "the correctness check failed to run"; }
+read -r CHECKED MISMATCHES EMPTY ROWS <<<"$(psql_value "SELECT count(*), count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE nrows = 0), sum(nrows) FROM bench.checked" | tr '|' ' ')"
+if [ "$MISMATCHES" -ne 0 ]; then
+	printf '\n'
+	printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'
+	printf '!!! THE PLAIN-SQL RIVAL AND pricing.cheapest DISAGREE: %s of %s parameter sets\n' "$MISMATCHES" "$CHECKED"
+	printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'
+	psql -c "SELECT 'City' || c AS city, current_date + d AS checkin, n AS nights, g AS guests, cheapest, rival FROM bench.checked WHERE NOT same LIMIT 5"
+	CHECK_RESULT="**DIFFERENT rows for $MISMATCHES of $CHECKED parameter sets**"
+else
+	CHECK_RESULT="same rows for all $CHECKED parameter sets ($ROWS rows; $EMPTY sets without any)"
+fi
+echo "rival vs cheapest: $CHECK_RESULT"
+
+# --- throughput -----------------------------------------------------------------
+PGBENCH_OPTS=(-h "$DIR" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -D ncities="$NCITIES")
+# run_pgbench name script [options]: prints tps, keeps the output in $DIR/name.out
+run_pgbench() {
+	local name=$1 script=$2
+	shift 2
+	if ! as_pg "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 ||
+		grep -q 'aborted' "$DIR/$name.out"; then
+		cat "$DIR/$name.out" >&2
+		die "pgbench run $name failed"
+	fi
+	sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$DIR/$name.out"
+}
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+WARM=$(( DURATION < 10 ? DURATION : 10 ))
+say "warming up: cheapest and the rival, ${WARM}s each"
+run_pgbench warm-cheapest cheapest.pgbench -T "$WARM" >/dev/null
+run_pgbench warm-rival rival.pgbench -T "$WARM" >/dev/null
+
+declare -A TPS
+for test in select1 ten_rows cheapest rival; do TPS[$test]=""; done
+for round in $(seq "$ROUNDS"); do
+	for test in select1 ten_rows cheapest rival; do
+		tps=$(run_pgbench "$test-$round" "$test.pgbench" -T "$DURATION")
+		TPS[$test]="${TPS[$test]} $tps"
+		printf 'round %s  %-10s %12.1f tps\n' "$round" "$test" "$tps"
+	done
+done
+TPS_SELECT1=$(echo "${TPS[select1]}" | median)
+TPS_TEN=$(echo "${TPS[ten_rows]}" | median)
+TPS_CHEAPEST=$(echo "${TPS[cheapest]}" | median)
+TPS_RIVAL=$(echo "${TPS[rival]}" | median)
+
+# --- latency, idle and during continuous refresh ----------------------------------
+# percentiles name: p50 and p99 (ms) of the per-transaction log of run name
+percentiles() {
+	cat "$DIR/log/$1".* | awk '{ print $3 }' | sort -n |
+		awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); printf "%.3f %.3f %d\n", v[i50] / 1000, v[i99] / 1000, NR }'
+}
+mkdir -p "$DIR/log"
+chown "$RUN_AS": "$DIR/log"
+refreshes() { psql_value "SELECT refreshes FROM pricing.status"; }
+refresh_loop() {
+	while [ ! -e "$DIR/log/stop" ]; do
+		psql -c 'SELECT pricing.refresh(true)' >/dev/null || break
+	done
+}
+# latency_pair kind [options]: an idle run, then a run with the refresh loop
+latency_pair() {
+	local kind=$1
+	shift
+	run_pgbench "lat-$kind-idle" cheapest.pgbench -T "$DURATION" -l --log-prefix="$DIR/log/$kind-idle" "$@" >/dev/null
+	rm -f "$DIR/log/stop"
+	local r0
+	r0=$(refreshes)
+	refresh_loop &
+	REFRESH_LOOP_PID=$!
+	sleep 1
+	run_pgbench "lat-$kind-refresh" cheapest.pgbench -T "$DURATION" -l --log-prefix="$DIR/log/$kind-refresh" "$@" >/dev/null
+	touch "$DIR/log/stop"
+	wait "$REFRESH_LOOP_PID"
+	REFRESH_LOOP_PID=
+	echo $(( $(refreshes) - r0 ))
+}
+# closed loop: as fast as the clients go (the worker competes for the cores)
+say "latency, closed loop ($CLIENTS clients), idle and during continuous refresh"
+N_REFRESH_CLOSED=$(latency_pair closed)
+read -r C_IDLE_P50 C_IDLE_P99 C_IDLE_N <<<"$(percentiles closed-idle)"
+read -r C_REF_P50 C_REF_P99 C_REF_N <<<"$(percentiles closed-refresh)"
+# open loop: the same offered load in both runs, half of what the cores
+# left to the clients while the worker takes one can serve
+RATE=$(awk -v t="$TPS_CHEAPEST" -v p="$NPROC" 'BEGIN { r = t * (p > 1 ? (p - 1) / p : 1) / 2; printf "%d", r < 1 ? 1 : r }')
+say "latency at a fixed rate of $RATE tps, idle and during continuous refresh"
+N_REFRESH_OPEN=$(latency_pair open -R "$RATE")
+read -r O_IDLE_P50 O_IDLE_P99 O_IDLE_N <<<"$(percentiles open-idle)"
+read -r O_REF_P50 O_REF_P99 O_REF_N <<<"$(percentiles open-refresh)"
+printf 'closed loop: idle p50 %s ms p99 %s ms; refreshing (%s refreshes) p50 %s ms p99 %s ms\n' \
+	"$C_IDLE_P50" "$C_IDLE_P99" "$N_REFRESH_CLOSED" "$C_REF_P50" "$C_REF_P99"
+printf 'open loop:   idle p50 %s ms p99 %s ms; refreshing (%s refreshes) p50 %s ms p99 %s ms\n' \
+	"$O_IDLE_P50" "$O_IDLE_P99" "$N_REFRESH_OPEN" "$O_REF_P50" "$O_REF_P99"
+
+# --- full refresh against COPY of the same rows ---------------------------------------
+say "full refresh against COPY of the same rows to /dev/null ($ROUNDS rounds)"
+psql <<'SQL' >/dev/null
+CREATE FUNCTION bench.time_refresh() RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+	t timestamptz := clock_timestamp();
+BEGIN
+	PERFORM pricing.refresh(true);
+	RETURN extract(epoch FROM clock_timestamp() - t) * 1000;
+END
+$$;
+CREATE FUNCTION bench.time_copy() RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+	t timestamptz;
+	w record;
+BEGIN
+	SELECT first_date, last_date INTO w FROM pricing.status;
+	t := clock_timestamp();
+	EXECUTE format('COPY (SELECT hotel_id, room_id, stay_date, price, available, min_stay, closed_to_arrival'
+				   ' FROM pricing.rate WHERE stay_date >= %L AND stay_date <= %L) TO %L',
+				   w.first_date, w.last_date, '/dev/null');
+	RETURN extract(epoch FROM clock_timestamp() - t) * 1000;
+END
+$$;
+SQL
+REFRESH_MS_ALL=""
+COPY_MS_ALL=""
+WORKER_MS_ALL=""
+for round in $(seq "$ROUNDS"); do
+	r=$(psql_value "SELECT round(bench.time_refresh()::numeric, 1)")
+	w=$(psql_value "SELECT round(refresh_ms::numeric, 1) FROM pricing.status")
+	c=$(psql_value "SELECT round(bench.time_copy()::numeric, 1)")
+	REFRESH_MS_ALL="$REFRESH_MS_ALL $r"
+	WORKER_MS_ALL="$WORKER_MS_ALL $w"
+	COPY_MS_ALL="$COPY_MS_ALL $c"
+	printf 'round %s  refresh %10.1f ms (worker: %.1f ms)   COPY %10.1f ms\n' "$round" "$r" "$w" "$c"
+done
+REFRESH_MS=$(echo "$REFRESH_MS_ALL" | median)
+WORKER_MS=$(echo "$WORKER_MS_ALL" | median)
+COPY_MS=$(echo "$COPY_MS_ALL" | median)
+
+# --- arena -------------------------------------------------------------------------------
+sleep 1
+read -r ARENA_USED ARENA_COMMITTED <<<"$(psql_value "SELECT bytes_used, bytes_committed FROM pricing.generations() WHERE state = 'serving'" | tr '|' ' ')"
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- the table -------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b > 0) printf f, a / b; else printf "n/a" }'; }
+verdict() { # value op target
+	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "met" : "**not met**" }'
+}
+R_TEN=$(ratio "$TPS_CHEAPEST" "$TPS_TEN")
+R_ONE=$(ratio "$TPS_CHEAPEST" "$TPS_SELECT1")
+R_RIVAL=$(ratio "$TPS_CHEAPEST" "$TPS_RIVAL" "%.1f")
+R_REFRESH=$(ratio "$REFRESH_MS" "$COPY_MS")
+R_ARENA=$(ratio "$ARENA_USED" "$RATES")
+R_P99_OPEN=$(ratio "$O_REF_P99" "$O_IDLE_P99")
+R_P99_CLOSED=$(ratio "$C_REF_P99" "$C_IDLE_P99")
+fmt() { awk -v v="$1" -v f="${2:-%.0f}" 'BEGIN { printf f, v }'; }
+
+TABLE=$(cat <<EOF
+| measure | result | target | |
+| --- | ---: | --- | --- |
+| cheapest tps / ten constant rows tps | $R_TEN | ≥ 0.7 (aim 0.9) | $(verdict "$R_TEN" ">=" 0.7) |
+| cheapest tps / SELECT 1 tps | $R_ONE | reported | |
+| cheapest tps / best plain SQL tps | ${R_RIVAL}× | ≥ 40× | $(verdict "$R_RIVAL" ">=" 40) |
+| full refresh / COPY of the same rows | $R_REFRESH | ≤ 0.5 | $(verdict "$R_REFRESH" "<=" 0.5) |
+| arena bytes per rate | $R_ARENA | ≤ 10 (aim 8) | $(verdict "$R_ARENA" "<=" 10) |
+| p99 during continuous refresh / idle p99, fixed rate | $R_P99_OPEN | ≤ 1.25 | $(verdict "$R_P99_OPEN" "<=" 1.25) |
+| p99 during continuous refresh / idle p99, closed loop | $R_P99_CLOSED | reported | |
+EOF
+)
+
+DETAILS=$(cat <<EOF
+| run | figure |
+| --- | ---: |
+| SELECT 1 | $(fmt "$TPS_SELECT1") tps |
+| ten constant rows | $(fmt "$TPS_TEN") tps |
+| pricing.cheapest | $(fmt "$TPS_CHEAPEST") tps |
+| best plain SQL (rival.sql) | $(fmt "$TPS_RIVAL" %.1f) tps |
+| cheapest at $RATE tps, idle: p50 / p99 | $O_IDLE_P50 / $O_IDLE_P99 ms |
+| cheapest at $RATE tps, $N_REFRESH_OPEN refreshes: p50 / p99 | $O_REF_P50 / $O_REF_P99 ms |
+| cheapest closed loop, idle: p50 / p99 | $C_IDLE_P50 / $C_IDLE_P99 ms |
+| cheapest closed loop, $N_REFRESH_CLOSED refreshes: p50 / p99 | $C_REF_P50 / $C_REF_P99 ms |
+| full refresh, \`pricing.refresh(true)\` (worker's own time) | $(fmt "$REFRESH_MS") ms ($(fmt "$WORKER_MS") ms) |
+| COPY of the same $RATES rates to /dev/null | $(fmt "$COPY_MS") ms |
+| arena: bytes used (committed) by the serving generation | $ARENA_USED ($ARENA_COMMITTED) |
+EOF
+)
+
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+PG_VERSION=$(psql_value "SELECT version()")
+COMMIT=$(git -c safe.directory='*' -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -c safe.directory='*' -C "$SRC" status --porcelain -- src sql Makefile 2>/dev/null)" ]; then
+	COMMIT="$COMMIT (with uncommitted changes in src, sql or Makefile)"
+fi
+COMMAND="BENCH_SCALE=$SCALE BENCH_SECONDS=$DURATION BENCH_ROUNDS=$ROUNDS BENCH_CLIENTS=$CLIENTS sudo make bench"
+WHEN=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+say "results"
+echo
+echo "$TABLE"
+echo
+echo "$DETAILS"
+
+mkdir -p "$(dirname "$OUT")"
+cat >"$OUT" <<EOF
+# pricing benchmark
+
+Written by \`test/bench/run.sh\` (\`make bench\`).
+
+- date: $WHEN
+- machine: $NPROC × $CPU_MODEL, $(( MEM_KB / 1024 / 1024 )) GiB RAM, Linux $(uname -r)
+- load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER
+- PostgreSQL: $PG_VERSION
+- pricing: commit $COMMIT
+- data: scale $SCALE: $HOTELS hotels in $NCITIES cities, $ROOMS rooms, $RATES rates, $DISCOUNTS discounts, $FEES fees (generated in ${LOAD_S} s)
+- pgbench: prepared protocol, $CLIENTS clients, $DURATION s per run; throughput is the median of $ROUNDS interleaved rounds
+- command: \`$COMMAND\`
+
+$TABLE
+
+$DETAILS
+
+The plain-SQL rival against \`pricing.cheapest\`: $CHECK_RESULT.
+
+How each figure is made:
+
+- The data (\`test/bench/generate.sql\`, seed 1): hotels spread over cities
+  by Zipf's law (at scale 1 the largest city has ~2,670 hotels, the
+  smallest 2 or 3), two rooms each, a year of nightly rates from today with
+  sold-out nights, minimum stays and closed arrivals, discounts at a quarter
+  of the hotels and fees at a third.
+- The query mix (\`test/bench/params.pgbench\`, the same for cheapest, the
+  rival and the check): half the queries pick a city by its size (Zipf),
+  half uniformly among all cities; check-in 0-358 days ahead, skewed to the
+  near future (exponential); 1-7 nights; 1-4 guests, mostly 2.
+- The rival (\`test/bench/rival.sql\`) is one prepared SQL statement over the
+  same tables with the covering indexes of \`test/bench/rival_indexes.sql\`
+  (index-only scans); before the runs, it must return exactly cheapest's
+  rows (same order, same text) for $CHECKS parameter sets of the mix.
+- Ten constant rows (\`test/bench/ten_rows.pgbench\`) have cheapest's result
+  shape (bigint, text, smallint, int, numeric, char(3)).
+- Latency: per-transaction pgbench logs of cheapest, idle, then while
+  another session calls \`pricing.refresh(true)\` in a loop. "Fixed rate"
+  runs offer both runs the same load (\`pgbench -R\`, half of the idle
+  throughput that the cores the worker leaves could serve: here $RATE tps),
+  so the ratio shows what refreshing costs the readers;
+  "closed loop" runs as fast as the clients go, while the worker takes
+  one of the $NPROC cores away from them.
+- Refresh: wall time of \`SELECT pricing.refresh(true)\`, against
+  \`COPY (SELECT <the rate columns> FROM pricing.rate WHERE <the window>) TO
+  '/dev/null'\`, alternating, median of $ROUNDS.
+- Arena bytes per rate: bytes used by the serving generation
+  (\`pricing.generations()\`) over the rates it holds.
+EOF
+chown --reference="$SRC" "$OUT" 2>/dev/null || true
+echo
+echo "written to $OUT"
+
+if [ "$MISMATCHES" -ne 0 ]; then
+	die "the plain-SQL rival and pricing.cheapest disagree on $MISMATCHES of $CHECKED parameter sets (see above)"
+fi
