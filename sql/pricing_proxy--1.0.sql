@@ -20,7 +20,7 @@
 -- number of partitions of pricing_cluster
 CREATE FUNCTION pricing_proxy.partitions()
 RETURNS int
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT count(*)::int
 	FROM pg_catalog.pg_foreign_server AS s,
@@ -29,15 +29,24 @@ AS $$
 	  AND o LIKE 'partition\_%=%'
 $$;
 
--- the partition that owns a city; NULL goes to partition 0, whose
--- pricing.cheapest() then reports the NULL argument as it should
+-- the routing key of a city: PL/Proxy runs cheapest() on partition
+-- city_hash(city) & (partitions - 1).  A plain expression, so that the
+-- planner inlines it into PL/Proxy's saved plan: no query per call.  NULL
+-- goes to partition 0, whose pricing.cheapest() then reports the NULL
+-- argument as it should.
+CREATE FUNCTION pricing_proxy.city_hash(city text)
+RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT coalesce(pg_catalog.hashtext(city), 0)
+$$;
+
+-- the partition that owns a city, as PL/Proxy computes it: for loaders
 CREATE FUNCTION pricing_proxy.shard_of(city text)
 RETURNS int
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-	SELECT CASE WHEN city IS NULL THEN 0
-				ELSE pg_catalog.hashtext(city) & (pricing_proxy.partitions() - 1)
-		   END
+	SELECT pricing_proxy.city_hash(city) & (pricing_proxy.partitions() - 1)
 $$;
 
 -- the hotels of a city live on one shard: ask that one
@@ -50,7 +59,7 @@ RETURNS TABLE (hotel_id bigint, name text, stars smallint, room_id int,
 LANGUAGE plproxy
 AS $$
 	CLUSTER 'pricing_cluster';
-	RUN ON pricing_proxy.shard_of(city);
+	RUN ON pricing_proxy.city_hash(city);
 	TARGET pricing.cheapest;
 $$;
 
