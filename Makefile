@@ -44,3 +44,11 @@ EXTRA_CLEAN = tmp_check results regression.diffs regression.out log
 bench:
 	bash test/bench/run.sh
 .PHONY: bench
+
+# the memory picture (test/memory-plot.sh): PLOT_REFRESHES refreshes under
+# read load, drawn into doc/memory.png, with the numbers in doc/memory.csv;
+# as root, like test/run.sh
+PLOT_REFRESHES ?= 1000
+plot:
+	bash test/memory-plot.sh $(PLOT_REFRESHES)
+.PHONY: plot

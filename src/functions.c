@@ -50,6 +50,17 @@ typedef struct Candidate
 	int32		room_id;
 } Candidate;
 
+/* the best max_results hotels so far, in a bounded max-heap */
+typedef struct TopK
+{
+	binaryheap *heap;
+	Candidate  *cands;
+	int			ncands;
+	int			max_results;
+	bool		bounded;		/* whether no total above bound can enter */
+	int64		bound;
+} TopK;
+
 /* a room's price, a row of pricing.quote() */
 typedef struct QuoteRow
 {
@@ -90,6 +101,15 @@ check_stay(DateADT checkin, DateADT checkout, int32 guests,
 {
 	int64		nights = (int64) checkout - (int64) checkin;
 
+	/*
+	 * A stay from a date to infinity, or from -infinity to a date, has
+	 * infinitely many nights.  (The difference of the sentinels would be a
+	 * finite number: 153 nights from the last date to infinity.)
+	 */
+	if ((DATE_IS_NOEND(checkout) && !DATE_IS_NOEND(checkin)) ||
+		(DATE_IS_NOBEGIN(checkin) && !DATE_IS_NOBEGIN(checkout)))
+		nights = PG_INT64_MAX;
+
 	if (nights <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -98,6 +118,9 @@ check_stay(DateADT checkin, DateADT checkout, int32 guests,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("stay from checkin to checkout is longer than pricing.max_nights"),
+				 nights == PG_INT64_MAX ?
+				 errdetail("The stay has no end; pricing.max_nights is %d.",
+						   pricing_max_nights) :
 				 errdetail("The stay has " INT64_FORMAT " nights; pricing.max_nights is %d.",
 						   nights, pricing_max_nights)));
 	if (guests < 1)
@@ -208,29 +231,106 @@ candidate_cmp(Datum a, Datum b, void *arg)
 }
 
 /*
- * The hotel's price for the stay: its cheapest eligible room, lowest room_id
- * on ties (rooms are ordered by room_id).
+ * Offer a hotel's best price to the bounded heap of the best max_results.
  */
-static bool
-hotel_price(const PricingHotel *hotel, const PricingStay *stay,
-			Candidate *c)
+static inline void
+offer(TopK *top, const Candidate *cand)
 {
-	bool		found = false;
-	PricingPrice p;
-
-	for (int i = 0; i < hotel->nrooms; i++)
+	if (top->ncands < top->max_results)
 	{
-		if (!pricing_room_price(hotel, &hotel->rooms[i], stay, &p))
+		top->cands[top->ncands] = *cand;
+		binaryheap_add(top->heap, PointerGetDatum(&top->cands[top->ncands]));
+		top->ncands++;
+	}
+	else
+	{
+		Candidate  *worst = (Candidate *) DatumGetPointer(binaryheap_first(top->heap));
+
+		if (candidate_cmp(PointerGetDatum(cand), PointerGetDatum(worst), NULL) >= 0)
+			return;
+		*worst = *cand;
+		binaryheap_replace_first(top->heap, PointerGetDatum(worst));
+	}
+
+	/* full: nothing dearer than the worst kept row can enter any more */
+	if (top->ncands == top->max_results)
+	{
+		const Candidate *worst = (const Candidate *) DatumGetPointer(binaryheap_first(top->heap));
+
+		top->bounded = true;
+		top->bound = worst->total > PG_INT64_MAX ? PG_INT64_MAX : (int64) worst->total;
+	}
+}
+
+/*
+ * Whether a room whose base price is base, whose hotel's discounts take at
+ * most max_discount hundredths of a percent, must cost more than bound.
+ * Extra guests, fees, VAT and city tax only add to a price, so its total
+ * is at least base * (1 - max_discount / 100%), less half a cent of
+ * rounding.  Answers false when unsure (amounts too large for the check).
+ */
+static inline bool
+costs_more_than(int64 base, int32 max_discount, int64 bound)
+{
+	if (base >= ((int64) 1 << 40) || bound >= PG_INT64_MAX / 10000 - 1)
+		return false;
+	return base * (10000 - max_discount) > (bound + 1) * 10000;
+}
+
+/*
+ * One block of a city: walk the check-in night's row of every room, price
+ * the rooms that are open for the stay, and offer each hotel's cheapest
+ * (lowest room_id on ties: a hotel's rooms come in room_id order).  Once
+ * max_results hotels are kept, a room that must cost more than the worst
+ * of them (or than max_total) is not priced at all: in a big city that is
+ * most rooms, and the scan becomes a pass over two rows of the block.
+ */
+static void
+scan_block(const PricingBlock *b, const PricingStay *stay, int32 min_stars,
+		   bool limited, int128 limit, TopK *top)
+{
+	const uint8 *row = b->nights + 2 * ((Size) stay->first * b->nrooms);
+	int32		n = stay->nights;
+	int32		cur = -1;
+	Candidate	best = {0};
+	bool		have = false;
+
+	for (int32 r = 0; r < b->nrooms; r++)
+	{
+		const PricingRoom *room;
+		const PricingHotel *h;
+		PricingPrice p;
+		int64		base;
+
+		if (row[2 * r] < n || row[2 * r + 1] == 0 || row[2 * r + 1] > n)
 			continue;
-		if (!found || p.total < c->total)
+		room = &b->rooms[r];
+		if (stay->guests > room->max_guests)
+			continue;
+		if (room->hotel != cur)
 		{
-			c->total = p.total;
-			c->room_id = hotel->rooms[i].room_id;
-			found = true;
+			if (have && !(limited && best.total > limit))
+				offer(top, &best);
+			have = false;
+			cur = room->hotel;
+		}
+		base = pricing_room_base(b, r, stay);
+		if (top->bounded && costs_more_than(base, room->max_discount, top->bound))
+			continue;
+		h = &b->hotels[room->hotel];
+		if (h->stars < min_stars)
+			continue;
+		pricing_price(h, room, base, stay, &p);
+		if (!have || p.total < best.total)
+		{
+			best.total = p.total;
+			best.hotel = h;
+			best.room_id = room->room_id;
+			have = true;
 		}
 	}
-	c->hotel = hotel;
-	return found;
+	if (have && !(limited && best.total > limit))
+		offer(top, &best);
 }
 
 /*
@@ -281,50 +381,33 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 		if (stay_in_window(index, &stay) &&
 			(c = pricing_index_city(index, city)) != NULL)
 		{
-			Candidate  *cands = palloc(sizeof(Candidate) * Min(max_results, c->nhotels));
-			int			ncands = 0;
-			binaryheap *heap = binaryheap_allocate(Min(max_results, c->nhotels),
-												   candidate_cmp, NULL);
-			Candidate	cand;
+			int			nhotels = 0;
+			TopK		top;
 
-			for (int i = 0; i < c->nhotels; i++)
+			for (int i = 0; i < c->nblocks; i++)
+				nhotels += c->blocks[i].nhotels;
+			top.max_results = Min(max_results, nhotels);
+			top.cands = palloc(sizeof(Candidate) * Max(top.max_results, 1));
+			top.heap = binaryheap_allocate(Max(top.max_results, 1), candidate_cmp, NULL);
+			top.ncands = 0;
+			/* max_total bounds the totals from the start */
+			top.bounded = limited;
+			top.bound = limited ? (int64) Min(limit, PG_INT64_MAX) : 0;
+
+			for (int i = 0; i < c->nblocks; i++)
 			{
-				const PricingHotel *h = c->hotels[i];
-
-				if ((i & 1023) == 1023)
-					CHECK_FOR_INTERRUPTS();
-				if (h->stars < min_stars)
-					continue;
-				if (!hotel_price(h, &stay, &cand))
-					continue;
-				if (limited && cand.total > limit)
-					continue;
-				if (ncands < max_results)
-				{
-					cands[ncands] = cand;
-					binaryheap_add(heap, PointerGetDatum(&cands[ncands]));
-					ncands++;
-				}
-				else
-				{
-					Candidate  *worst = (Candidate *) DatumGetPointer(binaryheap_first(heap));
-
-					if (candidate_cmp(PointerGetDatum(&cand), PointerGetDatum(worst), NULL) < 0)
-					{
-						*worst = cand;
-						binaryheap_replace_first(heap, PointerGetDatum(worst));
-					}
-				}
+				CHECK_FOR_INTERRUPTS();
+				scan_block(&c->blocks[i], &stay, min_stars, limited, limit, &top);
 			}
 
 			/* pop worst first, so fill the sorted array from its end */
 			{
-				Candidate **sorted = palloc(sizeof(Candidate *) * Max(ncands, 1));
+				Candidate **sorted = palloc(sizeof(Candidate *) * Max(top.ncands, 1));
 
-				for (int i = ncands - 1; i >= 0; i--)
-					sorted[i] = (Candidate *) DatumGetPointer(binaryheap_remove_first(heap));
+				for (int i = top.ncands - 1; i >= 0; i--)
+					sorted[i] = (Candidate *) DatumGetPointer(binaryheap_remove_first(top.heap));
 
-				for (int i = 0; i < ncands; i++)
+				for (int i = 0; i < top.ncands; i++)
 				{
 					Datum		values[6];
 					bool		nulls[6] = {0};
@@ -401,8 +484,10 @@ pricing_quote(PG_FUNCTION_ARGS)
 			rows = palloc(sizeof(QuoteRow) * h->nrooms);
 			for (int i = 0; i < h->nrooms; i++)
 			{
-				if (pricing_room_price(h, &h->rooms[i], &stay, &rows[nrows].price))
-					rows[nrows++].room_id = h->rooms[i].room_id;
+				int32		r = h->first_room + i;
+
+				if (pricing_room_price(h, r, &stay, &rows[nrows].price))
+					rows[nrows++].room_id = h->block->rooms[r].room_id;
 			}
 		}
 	}

@@ -3,8 +3,8 @@
  * index.c
  *		The index of one generation: its root and its two lookup tables.
  *
- * The layout of hotels, rooms and nights is declared in pricing.h; this
- * file owns the two hash tables that lead to them: city -> hotels, for
+ * The layout of blocks, hotels and rooms is declared in pricing.h; this
+ * file owns the two hash tables that lead to them: city -> its blocks, for
  * pricing.cheapest(), and hotel_id -> hotel, for pricing.quote().  Both are
  * simplehash tables whose memory comes from the generation's arena context,
  * so they are built by the worker and then only looked up by readers.
@@ -67,59 +67,38 @@ pricing_index_create(MemoryContext cxt)
 }
 
 /*
- * Register a hotel under its id and its city.  Hotels of one city share one
- * copy of the city's name, which becomes hotel->city.
+ * The entry of a new city; the caller fills in its blocks.
  */
-void
-pricing_index_add_hotel(PricingIndex *index, PricingHotel *hotel,
-						const char *city)
+PricingCity *
+pricing_index_add_city(PricingIndex *index, const char *city)
 {
 	MemoryContext cxt = GetMemoryChunkContext(index);
-	PricingCity *centry;
-	PricingHotelEntry *hentry;
+	PricingCity *entry;
 	bool		found;
 
-	hentry = pricing_hotel_insert(index->hotels, hotel->hotel_id, &found);
+	entry = pricing_city_insert(index->cities, MemoryContextStrdup(cxt, city),
+								&found);
 	if (found)
-		elog(ERROR, "duplicate hotel_id " INT64_FORMAT " in pricing.hotel",
-			 hotel->hotel_id);
-	hentry->hotel = hotel;
-
-	centry = pricing_city_lookup(index->cities, city);
-	if (centry == NULL)
-	{
-		centry = pricing_city_insert(index->cities,
-										  MemoryContextStrdup(cxt, city),
-										  &found);
-		centry->nhotels = 0;
-		centry->hotels = NULL;
-	}
-	centry->nhotels++;
-	hotel->city = centry->city;
+		elog(ERROR, "city \"%s\" loaded twice", city);
+	entry->nblocks = 0;
+	entry->blocks = NULL;
+	return entry;
 }
 
 /*
- * Once every hotel is registered, give each city the array of its hotels.
+ * Register a hotel under its id.
  */
 void
-pricing_index_link_cities(PricingIndex *index, PricingHotel **hotels, int64 n)
+pricing_index_add_hotel(PricingIndex *index, PricingHotel *hotel)
 {
-	MemoryContext cxt = GetMemoryChunkContext(index);
-	pricing_city_iterator it;
-	PricingCity *centry;
+	PricingHotelEntry *entry;
+	bool		found;
 
-	pricing_city_start_iterate(index->cities, &it);
-	while ((centry = pricing_city_iterate(index->cities, &it)) != NULL)
-	{
-		centry->hotels = MemoryContextAlloc(cxt,
-											centry->nhotels * sizeof(PricingHotel *));
-		centry->nhotels = 0;
-	}
-	for (int64 i = 0; i < n; i++)
-	{
-		centry = pricing_city_lookup(index->cities, hotels[i]->city);
-		centry->hotels[centry->nhotels++] = hotels[i];
-	}
+	entry = pricing_hotel_insert(index->hotels, hotel->hotel_id, &found);
+	if (found)
+		elog(ERROR, "duplicate hotel_id " INT64_FORMAT " in pricing.hotel",
+			 hotel->hotel_id);
+	entry->hotel = hotel;
 }
 
 const PricingCity *

@@ -9,18 +9,21 @@
  * else (SPI results, the room lookup table, the list of oversized prices)
  * lives in a scratch context that is deleted before returning.
  *
- * Amounts are read as integer minor units, converted by the executor with
- * exact numeric arithmetic ((price * 100)::int8): every amount column has
- * scale 2, so nothing is rounded on the way in.  Percentages likewise
+ * Amounts are read as integer minor units: every amount column has scale
+ * 2, so nothing is rounded on the way in.  The small tables go through SPI,
+ * converted by the executor with exact numeric arithmetic ((x * 100)::int8);
+ * the rates, the bulk of a refresh, are read with a plain heap scan and
+ * their prices decoded straight from numeric's varlena form.  Percentages
  * become hundredths of a percent.
  *
- * Rates are streamed through a cursor in batches and placed into per-room
- * nightly arrays that cover the window first_date .. first_date + ndays - 1
- * (yesterday to pricing.horizon_days ahead).  A room's arrays are allocated
- * when its first rate arrives, so rooms without rates cost nothing.  Once
- * all rates are in, each room's prices become prefix sums and its
- * availability becomes run lengths (see pricing.h), which make every stay's
- * base price and availability O(1).
+ * A city's hotels are laid out in blocks of whole hotels (pricing.h), each
+ * block's nightly arrays night-major over the window first_date ..
+ * first_date + ndays - 1 (yesterday to pricing.horizon_days ahead).  The
+ * size of every block is known once hotels and rooms are read, so the
+ * loader knows what the generation needs before it allocates it, and says
+ * so when it does not fit.  Once all rates are in, prices become prefix
+ * sums and availability becomes run lengths, which make every stay's base
+ * price and availability O(1).
  *
  *-------------------------------------------------------------------------
  */
@@ -55,8 +58,8 @@ typedef struct RoomEntry
 {
 	RoomKey		key;
 	char		status;
-	bool		unplaced;		/* its arrays did not fit in the arena */
-	PricingRoom *room;
+	int32		slot;			/* its index in the block */
+	PricingBlock *block;
 } RoomEntry;
 
 static inline uint32
@@ -81,10 +84,35 @@ room_key_hash(RoomKey key)
 /* a nightly price too large for the 32-bit prefix sums */
 typedef struct WideRate
 {
-	PricingRoom *room;
+	PricingBlock *block;
+	int32		slot;
 	int32		night;
 	int64		price;
 } WideRate;
+
+/* a hotel_id and its row in the hotel query, to merge it with the rooms */
+typedef struct IdRow
+{
+	int64		id;
+	uint64		row;
+} IdRow;
+
+static int
+id_row_cmp(const void *a, const void *b)
+{
+	int64		x = ((const IdRow *) a)->id;
+	int64		y = ((const IdRow *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* the rows of one hotel in the SPI results, while blocks are laid out */
+typedef struct HotelRows
+{
+	uint64		hotel_row;		/* its row in the hotel query */
+	uint64		first_room;		/* its first row in the room query */
+	int32		nrooms;
+} HotelRows;
 
 typedef struct LoadState
 {
@@ -92,13 +120,25 @@ typedef struct LoadState
 	PricingIndex *index;
 	int32		ndays;
 	room_hash_hash *rooms;
-	PricingRoom **rooms_with_rates;
-	int64		nrooms_with_rates;
+	PricingBlock **blocks;		/* every block, for finish_blocks() */
+	int64		nblocks;
 	WideRate   *wide;
 	int64		nwide;
 	int64		maxwide;
-	Size		unplaced_bytes; /* arrays that did not fit in the arena */
 } LoadState;
+
+/*
+ * Rooms per block: as many as fit in about BLOCK_BYTES of nightly arrays,
+ * so that no allocation is one of mimalloc's huge ones (over 16 MiB, each
+ * in a segment of its own) and a big city is a few blocks.
+ */
+#define BLOCK_BYTES		((Size) 4 * 1024 * 1024)
+
+static inline Size
+room_bytes(int32 ndays)
+{
+	return 2 * (Size) ndays + sizeof(uint32) * ((Size) ndays + 1);
+}
 
 /* column accessors for the current SPI result */
 static inline Datum
@@ -118,6 +158,14 @@ col_notnull(HeapTuple tuple, int attno)
 	return d;
 }
 
+/*
+ * Run one of the loader's fixed queries.  They cast every column to the type
+ * the loader decodes it as: the source tables belong to the user, and a
+ * column whose type was altered must give a clean error (or a value
+ * converted as SQL converts it), never a datum of another type read as if
+ * it were the expected one.  The worker's search_path is pg_catalog alone
+ * (worker.c), so the operators and functions here are the system's.
+ */
 static void
 run_query(const char *sql)
 {
@@ -127,94 +175,234 @@ run_query(const char *sql)
 		elog(ERROR, "pricing source query failed: %s", SPI_result_code_string(rc));
 }
 
-static void
-load_hotels(LoadState *st)
+/* the text of column attno of row row of an SPI result, as a C string */
+static char *
+text_col(SPITupleTable *tt, uint64 row, int attno)
 {
-	PricingIndex *index = st->index;
-	PricingHotel **hotels;
-	uint64		n;
+	bool		isnull;
+	Datum		d = SPI_getbinval(tt->vals[row], tt->tupdesc, attno, &isnull);
 
-	run_query("SELECT hotel_id, city, name, stars, currency,"
-			  " (vat_percent * 100)::int4, (city_tax * 100)::int8"
-			  " FROM pricing.hotel");
-	n = SPI_processed;
-	hotels = palloc(Max(n, 1) * sizeof(PricingHotel *));
+	if (isnull)
+		elog(ERROR, "unexpected NULL in column %d of a pricing source query", attno);
+	return TextDatumGetCString(d);
+}
 
-	for (uint64 i = 0; i < n; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		PricingHotel *h = MemoryContextAllocZero(st->cxt, sizeof(PricingHotel));
-		char	   *city = TextDatumGetCString(col_notnull(tup, 2));
+static inline Datum
+tt_col(SPITupleTable *tt, uint64 row, int attno)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tt->vals[row], tt->tupdesc, attno, &isnull);
 
-		h->hotel_id = DatumGetInt64(col_notnull(tup, 1));
-		h->name = MemoryContextStrdup(st->cxt, TextDatumGetCString(col_notnull(tup, 3)));
-		h->stars = DatumGetInt16(col_notnull(tup, 4));
-		h->currency = MemoryContextStrdup(st->cxt, TextDatumGetCString(col_notnull(tup, 5)));
-		h->vat_percent = DatumGetInt32(col_notnull(tup, 6));
-		h->city_tax = DatumGetInt64(col_notnull(tup, 7));
-		pricing_index_add_hotel(index, h, city);
-		hotels[i] = h;
-	}
-	SPI_freetuptable(SPI_tuptable);
-	pricing_index_link_cities(index, hotels, n);
-	index->nhotels = n;
+	if (isnull)
+		elog(ERROR, "unexpected NULL in column %d of a pricing source query", attno);
+	return d;
 }
 
 /*
- * Rooms arrive ordered by hotel and room, so each hotel's rooms form one run
- * of rows and become one array ordered by room_id.
+ * Lay out one block: hotels hotels[0 .. nhotels) of one city, with
+ * nrooms rooms between them.
  */
 static void
-load_rooms(LoadState *st)
+build_block(LoadState *st, PricingBlock *b, const char *city,
+			SPITupleTable *ht, SPITupleTable *rt,
+			HotelRows *hotels, int32 nhotels, int32 nrooms)
 {
-	PricingIndex *index = st->index;
-	uint64		n;
-	uint64		i = 0;
+	int32		slot = 0;
 
-	run_query("SELECT hotel_id, room_id, max_guests, base_guests,"
-			  " (extra_guest_fee * 100)::int8"
-			  " FROM pricing.room ORDER BY hotel_id, room_id");
-	n = SPI_processed;
-	st->rooms = room_hash_create(CurrentMemoryContext, Max(n, 16), NULL);
+	b->nhotels = nhotels;
+	b->nrooms = nrooms;
+	b->hotels = MemoryContextAllocZero(st->cxt, sizeof(PricingHotel) * nhotels);
+	b->rooms = MemoryContextAllocZero(st->cxt, sizeof(PricingRoom) * Max(nrooms, 1));
+	b->nights = MemoryContextAllocZero(st->cxt, 2 * (Size) st->ndays * Max(nrooms, 1));
+	b->cum = MemoryContextAllocZero(st->cxt,
+									sizeof(uint32) * ((Size) st->ndays + 1) * Max(nrooms, 1));
+	st->blocks[st->nblocks++] = b;
 
-	while (i < n)
+	for (int32 i = 0; i < nhotels; i++)
 	{
-		int64		hotel_id = DatumGetInt64(col_notnull(SPI_tuptable->vals[i], 1));
-		PricingHotel *h = (PricingHotel *) pricing_index_hotel(index, hotel_id);
-		uint64		j = i;
+		PricingHotel *h = &b->hotels[i];
+		uint64		row = hotels[i].hotel_row;
 
-		while (j < n && DatumGetInt64(col_notnull(SPI_tuptable->vals[j], 1)) == hotel_id)
-			j++;
+		h->hotel_id = DatumGetInt64(tt_col(ht, row, 1));
+		h->city = city;
+		h->name = MemoryContextStrdup(st->cxt, text_col(ht, row, 3));
+		h->stars = DatumGetInt16(tt_col(ht, row, 4));
+		h->currency = MemoryContextStrdup(st->cxt, text_col(ht, row, 5));
+		h->vat_percent = DatumGetInt32(tt_col(ht, row, 6));
+		h->city_tax = DatumGetInt64(tt_col(ht, row, 7));
+		h->block = b;
+		h->first_room = slot;
+		h->nrooms = hotels[i].nrooms;
+		pricing_index_add_hotel(st->index, h);
 
-		/* the foreign key makes this impossible within one snapshot */
-		if (h == NULL)
-			elog(ERROR, "room of unknown hotel " INT64_FORMAT " in pricing.room", hotel_id);
-
-		h->nrooms = j - i;
-		h->rooms = MemoryContextAllocZero(st->cxt, h->nrooms * sizeof(PricingRoom));
-		for (uint64 k = i; k < j; k++)
+		for (int32 k = 0; k < hotels[i].nrooms; k++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[k];
-			PricingRoom *r = &h->rooms[k - i];
+			uint64		rrow = hotels[i].first_room + k;
+			PricingRoom *r = &b->rooms[slot];
 			RoomKey		key;
 			RoomEntry  *entry;
 			bool		found;
 
-			r->room_id = DatumGetInt32(col_notnull(tup, 2));
-			r->max_guests = DatumGetInt16(col_notnull(tup, 3));
-			r->base_guests = DatumGetInt16(col_notnull(tup, 4));
-			r->extra_fee = DatumGetInt64(col_notnull(tup, 5));
+			r->room_id = DatumGetInt32(tt_col(rt, rrow, 2));
+			r->max_guests = DatumGetInt16(tt_col(rt, rrow, 3));
+			r->base_guests = DatumGetInt16(tt_col(rt, rrow, 4));
+			r->extra_fee = DatumGetInt64(tt_col(rt, rrow, 5));
+			r->hotel = i;
 
-			key.hotel_id = hotel_id;
+			key.hotel_id = h->hotel_id;
 			key.room_id = r->room_id;
 			entry = room_hash_insert(st->rooms, key, &found);
-			entry->room = r;
-			entry->unplaced = false;
+			entry->block = b;
+			entry->slot = slot;
+			slot++;
 		}
-		index->nrooms += j - i;
-		i = j;
 	}
-	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * Hotels and rooms: group hotels by city (ordered by the bytes of the city,
+ * so that equal names are adjacent), cut each city into blocks of whole
+ * hotels, and lay the blocks out.  Before allocating, add up what the
+ * blocks will take, so that a generation that cannot fit fails at once
+ * and says how much it needs.
+ */
+static void
+load_hotels_and_rooms(LoadState *st)
+{
+	PricingIndex *index = st->index;
+	SPITupleTable *ht;
+	SPITupleTable *rt;
+	uint64		nh;
+	uint64		nr;
+	HotelRows  *rows;
+	uint64		r = 0;
+	int32		capacity = Max(1, (int32) (BLOCK_BYTES / room_bytes(st->ndays)));
+	Size		needed = 0;
+	Size		available;
+	int64		maxblocks = 0;
+
+	run_query("SELECT hotel_id::int8, city::text, name::text, stars::int2,"
+			  " currency::bpchar, (vat_percent * 100)::int4, (city_tax * 100)::int8"
+			  " FROM pricing.hotel ORDER BY city::text COLLATE \"C\", 1");
+	ht = SPI_tuptable;
+	nh = SPI_processed;
+	run_query("SELECT hotel_id::int8, room_id::int4, max_guests::int2,"
+			  " base_guests::int2, (extra_guest_fee * 100)::int8"
+			  " FROM pricing.room ORDER BY 1, 2");
+	rt = SPI_tuptable;
+	nr = SPI_processed;
+
+	/* each hotel's run of rooms: both queries' rows, merged by hotel_id */
+	rows = palloc0(sizeof(HotelRows) * Max(nh, 1));
+	{
+		IdRow	   *byid = palloc(sizeof(IdRow) * Max(nh, 1));
+
+		for (uint64 i = 0; i < nh; i++)
+		{
+			byid[i].id = DatumGetInt64(tt_col(ht, i, 1));
+			byid[i].row = i;
+			rows[i].hotel_row = i;
+		}
+		qsort(byid, nh, sizeof(IdRow), id_row_cmp);
+		for (uint64 k = 0; k < nh; k++)
+		{
+			HotelRows  *h = &rows[byid[k].row];
+
+			if (r < nr && DatumGetInt64(tt_col(rt, r, 1)) < byid[k].id)
+				break;			/* a room of an unknown hotel: below */
+			h->first_room = r;
+			while (r < nr && DatumGetInt64(tt_col(rt, r, 1)) == byid[k].id)
+				r++;
+			h->nrooms = (int32) (r - h->first_room);
+			index->nrooms += h->nrooms;
+		}
+		/* the foreign key makes this impossible within one snapshot */
+		if (r < nr)
+			elog(ERROR, "room of unknown hotel " INT64_FORMAT " in pricing.room",
+				 DatumGetInt64(tt_col(rt, r, 1)));
+		pfree(byid);
+	}
+	st->rooms = room_hash_create(CurrentMemoryContext, Max(nr, 16), NULL);
+
+	/* two passes over the cities: first add up, then lay out */
+	for (int pass = 0; pass < 2; pass++)
+	{
+		uint64		i = 0;
+
+		while (i < nh)
+		{
+			char	   *city = text_col(ht, i, 2);
+			uint64		j = i;
+			PricingCity *entry = NULL;
+			int32		nblocks = 0;
+
+			while (j < nh)
+			{
+				char	   *other = text_col(ht, j, 2);
+				bool		same = strcmp(city, other) == 0;
+
+				pfree(other);
+				if (!same)
+					break;
+				j++;
+			}
+
+			if (pass == 1)
+				entry = pricing_index_add_city(index, city);
+
+			/* cut hotels i .. j-1 into blocks of whole hotels */
+			for (int step = 0; step < 2; step++)
+			{
+				uint64		k = i;
+				int32		b = 0;
+
+				if (step == 1)
+				{
+					if (pass == 0)
+						break;
+					entry->nblocks = nblocks;
+					entry->blocks = MemoryContextAllocZero(st->cxt,
+														   sizeof(PricingBlock) * nblocks);
+				}
+				while (k < j)
+				{
+					uint64		first = k;
+					int32		nrooms = 0;
+
+					while (k < j && (k == first || nrooms + rows[k].nrooms <= capacity))
+						nrooms += rows[k++].nrooms;
+					if (step == 0)
+					{
+						nblocks++;
+						needed += sizeof(PricingHotel) * (k - first) +
+							sizeof(PricingRoom) * nrooms +
+							room_bytes(st->ndays) * Max(nrooms, 1) + 64;
+					}
+					else
+						build_block(st, &entry->blocks[b++], entry->city, ht, rt,
+									&rows[first], (int32) (k - first), nrooms);
+				}
+			}
+			if (pass == 0)
+				maxblocks += nblocks;
+			pfree(city);
+			i = j;
+		}
+
+		if (pass == 0)
+		{
+			/* names and the hash tables come on top; count them roughly */
+			needed += nh * 64 + nr * 16;
+			available = pricing_shared->half_size - pricing_arena_context_bytes(st->cxt);
+			if (needed > available)
+				pricing_arena_full_error(pricing_arena_context_bytes(st->cxt) + needed);
+			st->blocks = palloc(sizeof(PricingBlock *) * Max(maxblocks, 1));
+		}
+	}
+
+	index->nhotels = nh;
+	SPI_freetuptable(rt);
+	SPI_freetuptable(ht);
 }
 
 static void
@@ -223,9 +411,10 @@ load_discounts(LoadState *st)
 	uint64		n;
 	uint64		i = 0;
 
-	run_query("SELECT hotel_id, room_id, (percent * 100)::int4, min_nights,"
-			  " checkin_from, checkin_to, min_days_ahead"
-			  " FROM pricing.discount ORDER BY hotel_id");
+	run_query("SELECT hotel_id::int8, room_id::int4, (percent * 100)::int4,"
+			  " min_nights::int4, checkin_from::date, checkin_to::date,"
+			  " min_days_ahead::int4"
+			  " FROM pricing.discount ORDER BY 1");
 	n = SPI_processed;
 
 	while (i < n)
@@ -259,6 +448,14 @@ load_discounts(LoadState *st)
 			d->checkin_to = isnull ? DATEVAL_NOEND : DatumGetDateADT(v);
 			v = col(tup, 7, &isnull);
 			d->min_days_ahead = isnull ? -1 : DatumGetInt32(v);
+
+			/* an upper bound of any stay's discount, for pruning */
+			for (int32 r = 0; r < h->nrooms; r++)
+			{
+				PricingRoom *room = &h->block->rooms[h->first_room + r];
+
+				room->max_discount = Max(room->max_discount, d->percent);
+			}
 		}
 		i = j;
 	}
@@ -270,7 +467,7 @@ load_fees(LoadState *st)
 {
 	uint64		n;
 
-	run_query("SELECT hotel_id,"
+	run_query("SELECT hotel_id::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'stay'), 0) * 100)::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'night'), 0) * 100)::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'guest_night'), 0) * 100)::int8"
@@ -291,44 +488,8 @@ load_fees(LoadState *st)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/*
- * The nightly arrays of a room, allocated when its first rate arrives.
- * Until finish_rooms() runs, cum[i + 1] holds the price of night i and
- * nights[2i] is 1 when night i is sellable.
- *
- * When the arena is full, the loader goes on reading rates without storing
- * them, only adding up what the rooms' arrays would need, so that the error
- * can say how much memory the whole index needs.
- */
-static bool
-room_alloc_nights(LoadState *st, RoomEntry *entry)
-{
-	PricingRoom *r = entry->room;
-	Size		cumsize = MAXALIGN(sizeof(uint32) * (st->ndays + 1));
-	Size		size = cumsize + 2 * st->ndays;
-	char	   *mem;
-
-	if (entry->unplaced)
-		return false;
-	if (st->unplaced_bytes == 0)
-		mem = MemoryContextAllocExtended(st->cxt, size,
-										 MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
-	else
-		mem = NULL;
-	if (mem == NULL)
-	{
-		entry->unplaced = true;
-		st->unplaced_bytes += size + 16;	/* chunk header and alignment */
-		return false;
-	}
-	r->cum = (uint32 *) mem;
-	r->nights = (uint8 *) (mem + cumsize);
-	st->rooms_with_rates[st->nrooms_with_rates++] = r;
-	return true;
-}
-
 static void
-add_wide_rate(LoadState *st, PricingRoom *r, int32 night, int64 price)
+add_wide_rate(LoadState *st, PricingBlock *b, int32 slot, int32 night, int64 price)
 {
 	if (st->nwide == st->maxwide)
 	{
@@ -336,7 +497,8 @@ add_wide_rate(LoadState *st, PricingRoom *r, int32 night, int64 price)
 		st->wide = st->wide ? repalloc_huge(st->wide, st->maxwide * sizeof(WideRate))
 			: palloc(st->maxwide * sizeof(WideRate));
 	}
-	st->wide[st->nwide].room = r;
+	st->wide[st->nwide].block = b;
+	st->wide[st->nwide].slot = slot;
 	st->wide[st->nwide].night = night;
 	st->wide[st->nwide].price = price;
 	st->nwide++;
@@ -485,8 +647,6 @@ load_rates(LoadState *st)
 	int64		nrates = 0;
 	uint64		nseen = 0;
 
-	st->rooms_with_rates = palloc(Max(st->index->nrooms, 1) * sizeof(PricingRoom *));
-
 	rel = table_openrv(makeRangeVar("pricing", "rate", -1), AccessShareLock);
 	a_hotel = rate_column(rel, "hotel_id", INT8OID);
 	a_room = rate_column(rel, "room_id", INT4OID);
@@ -504,7 +664,8 @@ load_rates(LoadState *st)
 	{
 		RoomKey		key;
 		RoomEntry  *entry;
-		PricingRoom *r;
+		PricingBlock *b;
+		Size		at;
 		int64		night;
 		int64		price;
 		int			min_stay;
@@ -533,9 +694,8 @@ load_rates(LoadState *st)
 			last = entry;
 		}
 		nrates++;
-		r = entry->room;
-		if (r->cum == NULL && !room_alloc_nights(st, entry))
-			continue;
+		b = entry->block;
+		at = (Size) night * b->nrooms + entry->slot;
 
 		price = numeric_cents(slot_notnull(slot, a_price), "price");
 		if (price < 0)
@@ -543,68 +703,76 @@ load_rates(LoadState *st)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("pricing.rate.price holds a negative value")));
 		if (price < PRICING_NARROW_PRICE_LIMIT)
-			r->cum[night + 1] = (uint32) price;
+			b->cum[at + b->nrooms] = (uint32) price;	/* row night + 1 */
 		else
-			add_wide_rate(st, r, (int32) night, price);
-		r->nights[2 * night] = DatumGetInt32(slot_notnull(slot, a_available)) > 0 ? 1 : 0;
+			add_wide_rate(st, b, entry->slot, (int32) night, price);
+		b->nights[2 * at] = DatumGetInt32(slot_notnull(slot, a_available)) > 0 ? 1 : 0;
 		min_stay = DatumGetInt16(slot_notnull(slot, a_min_stay));
-		r->nights[2 * night + 1] = DatumGetBool(slot_notnull(slot, a_cta)) ? 0 :
+		b->nights[2 * at + 1] = DatumGetBool(slot_notnull(slot, a_cta)) ? 0 :
 			(uint8) Max(1, Min(min_stay, 255));
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, AccessShareLock);
 	st->index->nrates = nrates;
-
-	if (st->unplaced_bytes > 0)
-		pricing_arena_full_error(pricing_arena_context_bytes(st->cxt) +
-								 st->unplaced_bytes);
 }
 
 /*
- * Turn nightly prices into prefix sums and sellable flags into run lengths.
+ * Turn nightly prices into prefix sums and sellable flags into run lengths,
+ * a row (night) at a time, which is how the arrays are laid out.
  */
 static void
-finish_rooms(LoadState *st)
+finish_blocks(LoadState *st)
 {
 	int32		ndays = st->ndays;
 
 	/* rooms with an oversized price get exact 64-bit prefix sums */
 	for (int64 i = 0; i < st->nwide; i++)
 	{
-		PricingRoom *r = st->wide[i].room;
+		PricingBlock *b = st->wide[i].block;
+		int32		slot = st->wide[i].slot;
+		PricingRoom *r = &b->rooms[slot];
 
 		if (r->cum64 == NULL)
 		{
 			r->cum64 = MemoryContextAlloc(st->cxt, sizeof(int64) * (ndays + 1));
 			for (int32 d = 0; d <= ndays; d++)
-				r->cum64[d] = r->cum[d];
+				r->cum64[d] = b->cum[(Size) d * b->nrooms + slot];
 		}
 		r->cum64[st->wide[i].night + 1] = st->wide[i].price;
 	}
 
-	for (int64 i = 0; i < st->nrooms_with_rates; i++)
+	for (int64 i = 0; i < st->nblocks; i++)
 	{
-		PricingRoom *r = st->rooms_with_rates[i];
-		int			run = 0;
+		PricingBlock *b = st->blocks[i];
+		Size		n = b->nrooms;
 
-		if (r->cum64 != NULL)
+		/* wraps modulo 2^32 by design; see pricing.h */
+		for (int32 d = 1; d <= ndays; d++)
 		{
-			for (int32 d = 1; d <= ndays; d++)
-				r->cum64[d] += r->cum64[d - 1];
-		}
-		else
-		{
-			/* wraps modulo 2^32 by design; see pricing.h */
-			for (int32 d = 1; d <= ndays; d++)
-				r->cum[d] += r->cum[d - 1];
-		}
+			uint32	   *row = b->cum + d * n;
 
+			for (Size s = 0; s < n; s++)
+				row[s] += row[s - n];
+		}
+		for (Size s = 0; s < n; s++)
+			if (b->rooms[s].cum64 != NULL)
+				for (int32 d = 1; d <= ndays; d++)
+					b->rooms[s].cum64[d] += b->rooms[s].cum64[d - 1];
+
+		/* runs of sellable nights, from the last night backwards */
 		for (int32 d = ndays - 1; d >= 0; d--)
 		{
-			run = r->nights[2 * d] ? Min(run + 1, 255) : 0;
-			r->nights[2 * d] = (uint8) run;
+			uint8	   *row = b->nights + 2 * d * n;
+
+			for (Size s = 0; s < n; s++)
+			{
+				int			next = d + 1 < ndays ? row[2 * (s + n)] : 0;
+
+				row[2 * s] = row[2 * s] ? (uint8) Min(next + 1, 255) : 0;
+			}
 		}
+		CHECK_FOR_INTERRUPTS();
 	}
 }
 
@@ -641,12 +809,11 @@ pricing_load_index(MemoryContext cxt, Size capacity)
 	index->ndays = st.ndays;
 	index->change_count = pricing_change_count();
 
-	load_hotels(&st);
-	load_rooms(&st);
+	load_hotels_and_rooms(&st);
 	load_discounts(&st);
 	load_fees(&st);
 	load_rates(&st);
-	finish_rooms(&st);
+	finish_blocks(&st);
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(scratch);

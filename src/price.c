@@ -11,7 +11,7 @@
  * multiply past 64 bits, and a wrong total is worse than a slow one.
  *
  * This is the hot path of pricing.cheapest(): no allocation, no lookups,
- * just the room's arrays and the hotel's discounts.
+ * just the room's entries in its block and the hotel's discounts.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,10 +19,16 @@
 
 #include "pricing.h"
 
-/* round(x * pct / 100, 2) with pct in hundredths of a percent, x >= 0 */
+/*
+ * round(x * pct / 100, 2) with pct in hundredths of a percent, x >= 0.
+ * Realistic amounts take the 64-bit path, whose division by a constant the
+ * compiler turns into a multiplication; 128-bit division is a libgcc call.
+ */
 static inline int128
 percent_of(int128 cents, int32 pct)
 {
+	if (cents <= PG_INT64_MAX / 10000)
+		return ((int64) cents * pct + 5000) / 10000;
 	return (cents * pct + 5000) / 10000;
 }
 
@@ -57,39 +63,23 @@ best_discount(const PricingHotel *hotel, const PricingRoom *room,
 }
 
 /*
- * Price the stay in the room, if the room is eligible (SPEC section 2).
- * The caller has checked that the stay lies inside the index's window and
- * that it is at most PRICING_MAX_NIGHTS_LIMIT nights long.
+ * The price of the stay in an eligible room whose base price is known
+ * (SPEC section 2).
  */
-bool
-pricing_room_price(const PricingHotel *hotel, const PricingRoom *room,
-				   const PricingStay *stay, PricingPrice *p)
+void
+pricing_price(const PricingHotel *hotel, const PricingRoom *room, int64 base,
+			  const PricingStay *stay, PricingPrice *p)
 {
-	int32		ci = stay->first;
 	int32		n = stay->nights;
-	int32		arrive;
 	int128		subtotal;
 	int128		net;
 
-	if (stay->guests > room->max_guests || room->cum == NULL)
-		return false;
-
-	/* every night sellable, arrival open, minimum stay met */
-	if (room->nights[2 * ci] < n)
-		return false;
-	arrive = room->nights[2 * ci + 1];
-	if (arrive == 0 || arrive > n)
-		return false;
-
-	if (room->cum64 != NULL)
-		p->base = room->cum64[ci + n] - room->cum64[ci];
-	else
-		p->base = (uint32) (room->cum[ci + n] - room->cum[ci]);
-
+	p->base = base;
 	p->extra = (int128) Max(stay->guests - room->base_guests, 0) *
 		room->extra_fee * n;
 	subtotal = p->base + p->extra;
-	p->discount = percent_of(subtotal, best_discount(hotel, room, stay));
+	p->discount = hotel->ndiscounts == 0 ? 0 :
+		percent_of(subtotal, best_discount(hotel, room, stay));
 	p->fees = hotel->fee_stay +
 		(int128) hotel->fee_night * n +
 		(int128) hotel->fee_guest_night * stay->guests * n;
@@ -97,5 +87,22 @@ pricing_room_price(const PricingHotel *hotel, const PricingRoom *room,
 	p->vat = percent_of(net, hotel->vat_percent);
 	p->city_tax = (int128) hotel->city_tax * stay->guests * n;
 	p->total = net + p->vat + p->city_tax;
+}
+
+/*
+ * Price the stay in the hotel's room r (an index into its block), if the
+ * room is eligible.  The caller has checked that the stay lies inside the
+ * index's window and is at most PRICING_MAX_NIGHTS_LIMIT nights long.
+ */
+bool
+pricing_room_price(const PricingHotel *hotel, int32 r,
+				   const PricingStay *stay, PricingPrice *p)
+{
+	const PricingBlock *b = hotel->block;
+	const PricingRoom *room = &b->rooms[r];
+
+	if (stay->guests > room->max_guests || !pricing_room_open(b, r, stay))
+		return false;
+	pricing_price(hotel, room, pricing_room_base(b, r, stay), stay, p);
 	return true;
 }

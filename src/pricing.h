@@ -48,32 +48,50 @@ extern int	pricing_max_nights;
 /*
  * The index: one generation, built by the worker in its own memory context
  * inside one half of the arena, read by backends while they pin it.
+ *
+ * Hotels are grouped by city, and a city's hotels are laid out in one or
+ * more blocks.  A block keeps the nightly data of its rooms night-major:
+ * the entries of night d of all the block's rooms are adjacent.  A query
+ * for a check-in night therefore reads a few contiguous rows of the block
+ * instead of one cache line per room, which is what bounds the speed of a
+ * big city (the per-room layout spent most of its time in cache misses).
  */
 typedef struct PricingRoom
 {
 	int32		room_id;
 	int16		max_guests;
 	int16		base_guests;
+	int32		hotel;			/* index of its hotel in block->hotels */
+	int32		max_discount;	/* its hotel's largest discount, hundredths */
 	int64		extra_fee;		/* cents per extra guest per night */
+	int64	   *cum64;			/* exact prefix sums of a wide room, else NULL */
+} PricingRoom;
+
+typedef struct PricingBlock
+{
+	int32		nhotels;
+	int32		nrooms;
+	struct PricingHotel *hotels;	/* ordered by city position */
+	PricingRoom *rooms;			/* a hotel's rooms adjacent, by room_id */
 
 	/*
-	 * cum[i] is the sum of the nightly prices (cents) of nights 0..i-1, modulo
-	 * 2^32: the base of a stay is cum[co] - cum[ci] in uint32 arithmetic,
-	 * exact because no stay's base reaches 2^32.  Rooms with a nightly price
-	 * too large for that ("wide" rooms) use the exact int64 cum64 instead.
-	 */
-	uint32	   *cum;
-	int64	   *cum64;			/* NULL unless the room is wide */
-
-	/*
-	 * Two bytes per night: run[2i] is the number of consecutive sellable
-	 * nights starting at night i (0 when night i has no rate or nothing
-	 * available), saturated at 255; run[2i+1] is 0 when a stay cannot
-	 * arrive on night i (closed to arrival) and its minimum stay otherwise,
-	 * saturated at 255.
+	 * Two bytes per room and night, at nights[2 * (d * nrooms + r)]: the
+	 * number of consecutive sellable nights of room r starting at night d
+	 * (0 when night d has no rate or nothing available), saturated at 255;
+	 * then 0 when a stay cannot arrive on night d (closed to arrival), else
+	 * its minimum stay, saturated at 255.
 	 */
 	uint8	   *nights;
-} PricingRoom;
+
+	/*
+	 * cum[d * nrooms + r] is the sum of the nightly prices (cents) of nights
+	 * 0..d-1 of room r, modulo 2^32: the base of a stay is the difference of
+	 * two entries in uint32 arithmetic, exact because no stay's base reaches
+	 * 2^32.  Rooms with a nightly price too large for that ("wide" rooms)
+	 * use their exact int64 cum64 instead.
+	 */
+	uint32	   *cum;
+} PricingBlock;
 
 typedef struct PricingDiscount
 {
@@ -98,10 +116,11 @@ typedef struct PricingHotel
 	int64		fee_stay;		/* cents per stay */
 	int64		fee_night;		/* cents per night */
 	int64		fee_guest_night;	/* cents per guest per night */
-	int32		nrooms;
 	int32		ndiscounts;
-	PricingRoom *rooms;			/* ordered by room_id */
 	PricingDiscount *discounts;
+	PricingBlock *block;
+	int32		first_room;		/* its rooms: block->rooms[first_room ..] */
+	int32		nrooms;
 } PricingHotel;
 
 /* city -> its hotels, a simplehash table living in the arena */
@@ -110,8 +129,8 @@ typedef struct PricingCity
 	const char *city;
 	uint32		hash;
 	char		status;
-	int32		nhotels;
-	PricingHotel **hotels;
+	int32		nblocks;
+	PricingBlock *blocks;
 } PricingCity;
 
 /* hotel_id -> hotel, a simplehash table living in the arena */
@@ -211,10 +230,9 @@ extern bool pricing_arena_half_attached(int half);
 
 /* index.c */
 extern PricingIndex *pricing_index_create(MemoryContext cxt);
-extern void pricing_index_add_hotel(PricingIndex *index, PricingHotel *hotel,
-									const char *city);
-extern void pricing_index_link_cities(PricingIndex *index,
-									  PricingHotel **hotels, int64 n);
+extern PricingCity *pricing_index_add_city(PricingIndex *index,
+										   const char *city);
+extern void pricing_index_add_hotel(PricingIndex *index, PricingHotel *hotel);
 extern const PricingCity *pricing_index_city(const PricingIndex *index,
 											 const char *city);
 extern const PricingHotel *pricing_index_hotel(const PricingIndex *index,
@@ -244,10 +262,35 @@ typedef struct PricingPrice
 	int128		total;
 } PricingPrice;
 
-extern bool pricing_room_price(const PricingHotel *hotel,
-							   const PricingRoom *room,
-							   const PricingStay *stay,
-							   PricingPrice *price);
+extern void pricing_price(const PricingHotel *hotel, const PricingRoom *room,
+						  int64 base, const PricingStay *stay,
+						  PricingPrice *price);
+extern bool pricing_room_price(const PricingHotel *hotel, int32 room,
+							   const PricingStay *stay, PricingPrice *price);
+
+/*
+ * Whether room r of block b can be sold for the stay: every night sellable,
+ * arrival open, minimum stay met.  Guests are checked by the caller.
+ */
+static inline bool
+pricing_room_open(const PricingBlock *b, int32 r, const PricingStay *stay)
+{
+	const uint8 *e = b->nights + 2 * ((Size) stay->first * b->nrooms + r);
+
+	return e[0] >= stay->nights && e[1] != 0 && e[1] <= stay->nights;
+}
+
+/* the base price of the stay in room r of block b, in cents */
+static inline int64
+pricing_room_base(const PricingBlock *b, int32 r, const PricingStay *stay)
+{
+	const PricingRoom *room = &b->rooms[r];
+
+	if (unlikely(room->cum64 != NULL))
+		return room->cum64[stay->first + stay->nights] - room->cum64[stay->first];
+	return (uint32) (b->cum[(Size) (stay->first + stay->nights) * b->nrooms + r] -
+					 b->cum[(Size) stay->first * b->nrooms + r]);
+}
 
 /* privileges.c */
 extern void pricing_check_read_privilege(void);
