@@ -52,3 +52,9 @@ PLOT_REFRESHES ?= 1000
 plot:
 	bash test/memory-plot.sh $(PLOT_REFRESHES)
 .PHONY: plot
+
+# the figures of the README's "Scaling out" section, into doc/scaleout.md
+# (as root, like test/run.sh: installs, then starts throwaway servers)
+scaleout:
+	bash test/bench/scaleout.sh
+.PHONY: scaleout
