@@ -18,7 +18,8 @@
 #      indexes of rival_indexes.sql), on the same parameter distribution,
 #      after checking that it returns the same rows as cheapest;
 #   4. cheapest's latency (p50, p99) idle and while the worker refreshes
-#      continuously;
+#      continuously (pairs of runs, with as many clients as cores and with
+#      one fewer);
 #
 # then a full refresh against COPY of the same rate rows to /dev/null, and
 # the arena bytes per rate.  Runs 1-3 are repeated BENCH_ROUNDS times,
@@ -206,32 +207,51 @@ echo "rival vs cheapest: $CHECK_RESULT"
 
 # --- throughput -----------------------------------------------------------------
 PGBENCH_OPTS=(-h "$DIR" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -D ncities="$NCITIES")
-# run_pgbench name script [options]: prints tps, keeps the output in $DIR/name.out
+POSTMASTER_PID=$(head -1 "$DIR/data/postmaster.pid")
+CLK_TCK=$(getconf CLK_TCK)
+# CPU ticks of the postmaster's exited children: the backends of finished
+# pgbench runs (the worker does not exit, autovacuum is off)
+children_ticks() { awk '{ print $16 + $17 }' "/proc/$POSTMASTER_PID/stat"; }
+# run_pgbench name script [options]: prints "tps transactions server_ticks";
+# keeps pgbench's output in $DIR/name.out
 run_pgbench() {
-	local name=$1 script=$2
+	local name=$1 script=$2 t0 t1
 	shift 2
+	t0=$(children_ticks)
 	if ! as_pg "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 ||
 		grep -q 'aborted' "$DIR/$name.out"; then
 		cat "$DIR/$name.out" >&2
 		die "pgbench run $name failed"
 	fi
-	sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$DIR/$name.out"
+	sleep 0.2	# let the postmaster reap the backends
+	t1=$(children_ticks)
+	echo "$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$DIR/$name.out")" \
+		"$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$DIR/$name.out")" \
+		"$(( t1 - t0 ))"
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+per_xact_us() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", n ? t / hz * 1e6 / n : 0 }'; }
 
 WARM=$(( DURATION < 10 ? DURATION : 10 ))
 say "warming up: cheapest and the rival, ${WARM}s each"
 run_pgbench warm-cheapest cheapest.pgbench -T "$WARM" >/dev/null
 run_pgbench warm-rival rival.pgbench -T "$WARM" >/dev/null
 
-declare -A TPS
-for test in select1 ten_rows cheapest rival; do TPS[$test]=""; done
+say "throughput: $ROUNDS rounds of SELECT 1, ten constant rows, cheapest, the rival; ${DURATION}s each, $CLIENTS clients"
+declare -A TPS XACTS TICKS CPU_US
+for test in select1 ten_rows cheapest rival; do TPS[$test]=""; XACTS[$test]=0; TICKS[$test]=0; done
 for round in $(seq "$ROUNDS"); do
 	for test in select1 ten_rows cheapest rival; do
-		tps=$(run_pgbench "$test-$round" "$test.pgbench" -T "$DURATION")
+		read -r tps n ticks <<<"$(run_pgbench "$test-$round" "$test.pgbench" -T "$DURATION")"
 		TPS[$test]="${TPS[$test]} $tps"
-		printf 'round %s  %-10s %12.1f tps\n' "$round" "$test" "$tps"
+		XACTS[$test]=$(( ${XACTS[$test]} + n ))
+		TICKS[$test]=$(( ${TICKS[$test]} + ticks ))
+		printf 'round %s  %-10s %12.1f tps  %10s µs server CPU per transaction\n' "$round" "$test" "$tps" \
+			"$(per_xact_us "$ticks" "$n")"
 	done
+done
+for test in select1 ten_rows cheapest rival; do
+	CPU_US[$test]=$(per_xact_us "${TICKS[$test]}" "${XACTS[$test]}")
 done
 TPS_SELECT1=$(echo "${TPS[select1]}" | median)
 TPS_TEN=$(echo "${TPS[ten_rows]}" | median)
@@ -239,55 +259,62 @@ TPS_CHEAPEST=$(echo "${TPS[cheapest]}" | median)
 TPS_RIVAL=$(echo "${TPS[rival]}" | median)
 
 # --- latency, idle and during continuous refresh ----------------------------------
-# percentiles name: p50 and p99 (ms) of the per-transaction log of run name
-percentiles() {
-	cat "$DIR/log/$1".* | awk '{ print $3 }' | sort -n |
-		awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); printf "%.3f %.3f %d\n", v[i50] / 1000, v[i99] / 1000, NR }'
-}
 mkdir -p "$DIR/log"
 chown "$RUN_AS": "$DIR/log"
+# percentiles prefix: p50 and p99 (ms) and count of the per-transaction logs
+percentiles() {
+	cat "$DIR/log/$1"* | awk '{ print $3 }' | sort -n |
+		awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); printf "%.3f %.3f %d\n", v[i50] / 1000, v[i99] / 1000, NR }'
+}
 refreshes() { psql_value "SELECT refreshes FROM pricing.status"; }
 refresh_loop() {
 	while [ ! -e "$DIR/log/stop" ]; do
 		psql -c 'SELECT pricing.refresh(true)' >/dev/null || break
 	done
 }
-# latency_pair kind [options]: an idle run, then a run with the refresh loop
-latency_pair() {
-	local kind=$1
-	shift
-	run_pgbench "lat-$kind-idle" cheapest.pgbench -T "$DURATION" -l --log-prefix="$DIR/log/$kind-idle" "$@" >/dev/null
-	rm -f "$DIR/log/stop"
-	local r0
-	r0=$(refreshes)
-	refresh_loop &
-	REFRESH_LOOP_PID=$!
-	sleep 1
-	run_pgbench "lat-$kind-refresh" cheapest.pgbench -T "$DURATION" -l --log-prefix="$DIR/log/$kind-refresh" "$@" >/dev/null
-	touch "$DIR/log/stop"
-	wait "$REFRESH_LOOP_PID"
-	REFRESH_LOOP_PID=
-	echo $(( $(refreshes) - r0 ))
+# latency kind clients: ROUNDS pairs of runs of cheapest with per-transaction
+# logs, idle then while another session refreshes in a loop; prints the
+# number of refreshes done during the refreshing runs
+latency() {
+	local kind=$1 clients=$2 round r0 total=0
+	for round in $(seq "$ROUNDS"); do
+		run_pgbench "lat-$kind-idle-$round" cheapest.pgbench -c "$clients" -j "$clients" -T "$DURATION" \
+			-l --log-prefix="$DIR/log/$kind-idle-$round" >/dev/null
+		rm -f "$DIR/log/stop"
+		r0=$(refreshes)
+		refresh_loop &
+		REFRESH_LOOP_PID=$!
+		sleep 1
+		run_pgbench "lat-$kind-refresh-$round" cheapest.pgbench -c "$clients" -j "$clients" -T "$DURATION" \
+			-l --log-prefix="$DIR/log/$kind-refresh-$round" >/dev/null
+		touch "$DIR/log/stop"
+		wait "$REFRESH_LOOP_PID"
+		REFRESH_LOOP_PID=
+		total=$(( total + $(refreshes) - r0 ))
+	done
+	echo "$total"
 }
-# closed loop: as fast as the clients go (the worker competes for the cores)
-say "latency, closed loop ($CLIENTS clients), idle and during continuous refresh"
-N_REFRESH_CLOSED=$(latency_pair closed)
-read -r C_IDLE_P50 C_IDLE_P99 C_IDLE_N <<<"$(percentiles closed-idle)"
-read -r C_REF_P50 C_REF_P99 C_REF_N <<<"$(percentiles closed-refresh)"
-# open loop: the same offered load in both runs, half of what the cores
-# left to the clients while the worker takes one can serve
-RATE=$(awk -v t="$TPS_CHEAPEST" -v p="$NPROC" 'BEGIN { r = t * (p > 1 ? (p - 1) / p : 1) / 2; printf "%d", r < 1 ? 1 : r }')
-say "latency at a fixed rate of $RATE tps, idle and during continuous refresh"
-N_REFRESH_OPEN=$(latency_pair open -R "$RATE")
-read -r O_IDLE_P50 O_IDLE_P99 O_IDLE_N <<<"$(percentiles open-idle)"
-read -r O_REF_P50 O_REF_P99 O_REF_N <<<"$(percentiles open-refresh)"
-printf 'closed loop: idle p50 %s ms p99 %s ms; refreshing (%s refreshes) p50 %s ms p99 %s ms\n' \
-	"$C_IDLE_P50" "$C_IDLE_P99" "$N_REFRESH_CLOSED" "$C_REF_P50" "$C_REF_P99"
-printf 'open loop:   idle p50 %s ms p99 %s ms; refreshing (%s refreshes) p50 %s ms p99 %s ms\n' \
-	"$O_IDLE_P50" "$O_IDLE_P99" "$N_REFRESH_OPEN" "$O_REF_P50" "$O_REF_P99"
+say "latency: $ROUNDS pairs of runs of cheapest, idle then refreshing continuously; $CLIENTS clients"
+N_REFRESH=$(latency all "$CLIENTS")
+read -r IDLE_P50 IDLE_P99 IDLE_N <<<"$(percentiles all-idle-)"
+read -r REF_P50 REF_P99 REF_N <<<"$(percentiles all-refresh-)"
+printf '%s clients: idle p50 %s ms p99 %s ms (%s transactions); refreshing (%s refreshes) p50 %s ms p99 %s ms (%s transactions)\n' \
+	"$CLIENTS" "$IDLE_P50" "$IDLE_P99" "$IDLE_N" "$N_REFRESH" "$REF_P50" "$REF_P99" "$REF_N"
+# and with one client fewer than cores, so that the clients and the worker
+# need not share a core
+FEWER=
+if [ "$CLIENTS" -gt 1 ]; then
+	FEWER=$(( CLIENTS - 1 ))
+	say "latency: the same with $FEWER client(s)"
+	N_REFRESH_FEWER=$(latency fewer "$FEWER")
+	read -r F_IDLE_P50 F_IDLE_P99 F_IDLE_N <<<"$(percentiles fewer-idle-)"
+	read -r F_REF_P50 F_REF_P99 F_REF_N <<<"$(percentiles fewer-refresh-)"
+	printf '%s clients: idle p50 %s ms p99 %s ms (%s transactions); refreshing (%s refreshes) p50 %s ms p99 %s ms (%s transactions)\n' \
+		"$FEWER" "$F_IDLE_P50" "$F_IDLE_P99" "$F_IDLE_N" "$N_REFRESH_FEWER" "$F_REF_P50" "$F_REF_P99" "$F_REF_N"
+fi
 
 # --- full refresh against COPY of the same rows ---------------------------------------
-say "full refresh against COPY of the same rows to /dev/null ($ROUNDS rounds)"
+say "full refresh against COPY of the same rows to /dev/null ($ROUNDS rounds after an unmeasured one)"
 psql <<'SQL' >/dev/null
 CREATE FUNCTION bench.time_refresh() RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
@@ -299,18 +326,18 @@ END
 $$;
 CREATE FUNCTION bench.time_copy() RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
-	t timestamptz;
-	w record;
+	t timestamptz := clock_timestamp();
 BEGIN
-	SELECT first_date, last_date INTO w FROM pricing.status;
-	t := clock_timestamp();
-	EXECUTE format('COPY (SELECT hotel_id, room_id, stay_date, price, available, min_stay, closed_to_arrival'
-				   ' FROM pricing.rate WHERE stay_date >= %L AND stay_date <= %L) TO %L',
-				   w.first_date, w.last_date, '/dev/null');
+	COPY (SELECT hotel_id, room_id, stay_date, price, available, min_stay, closed_to_arrival
+		  FROM pricing.rate) TO '/dev/null';
 	RETURN extract(epoch FROM clock_timestamp() - t) * 1000;
 END
 $$;
 SQL
+# COPY reads every rate; the refresh those in the index's window: all of them
+ALL_RATES=$(psql_value "SELECT count(*) FROM pricing.rate")
+[ "$ALL_RATES" -eq "$RATES" ] || echo "warning: COPY reads $ALL_RATES rates, the index holds $RATES"
+psql_value "SELECT bench.time_refresh(), bench.time_copy()" >/dev/null
 REFRESH_MS_ALL=""
 COPY_MS_ALL=""
 WORKER_MS_ALL=""
@@ -343,8 +370,10 @@ R_ONE=$(ratio "$TPS_CHEAPEST" "$TPS_SELECT1")
 R_RIVAL=$(ratio "$TPS_CHEAPEST" "$TPS_RIVAL" "%.1f")
 R_REFRESH=$(ratio "$REFRESH_MS" "$COPY_MS")
 R_ARENA=$(ratio "$ARENA_USED" "$RATES")
-R_P99_OPEN=$(ratio "$O_REF_P99" "$O_IDLE_P99")
-R_P99_CLOSED=$(ratio "$C_REF_P99" "$C_IDLE_P99")
+R_P99=$(ratio "$REF_P99" "$IDLE_P99")
+R_P99_FEWER=$(ratio "${F_REF_P99:-0}" "${F_IDLE_P99:-0}")
+R_CPU_TEN=$(ratio "${CPU_US[ten_rows]}" "${CPU_US[cheapest]}")
+R_CPU_RIVAL=$(ratio "${CPU_US[rival]}" "${CPU_US[cheapest]}" "%.1f")
 fmt() { awk -v v="$1" -v f="${2:-%.0f}" 'BEGIN { printf f, v }'; }
 
 TABLE=$(cat <<EOF
@@ -355,25 +384,33 @@ TABLE=$(cat <<EOF
 | cheapest tps / best plain SQL tps | ${R_RIVAL}× | ≥ 40× | $(verdict "$R_RIVAL" ">=" 40) |
 | full refresh / COPY of the same rows | $R_REFRESH | ≤ 0.5 | $(verdict "$R_REFRESH" "<=" 0.5) |
 | arena bytes per rate | $R_ARENA | ≤ 10 (aim 8) | $(verdict "$R_ARENA" "<=" 10) |
-| p99 during continuous refresh / idle p99, fixed rate | $R_P99_OPEN | ≤ 1.25 | $(verdict "$R_P99_OPEN" "<=" 1.25) |
-| p99 during continuous refresh / idle p99, closed loop | $R_P99_CLOSED | reported | |
+| p99 during continuous refresh / idle p99 ($CLIENTS clients) | $R_P99 | ≤ 1.25 | $(verdict "$R_P99" "<=" 1.25) |
+| p99 during continuous refresh / idle p99 (${FEWER:-no} client(s): a core left to the worker) | $R_P99_FEWER | reported | |
+| server CPU per transaction: ten constant rows / cheapest | $R_CPU_TEN | reported | |
+| server CPU per transaction: best plain SQL / cheapest | ${R_CPU_RIVAL}× | reported | |
 EOF
 )
 
 DETAILS=$(cat <<EOF
-| run | figure |
+| run | throughput | server CPU per transaction |
+| --- | ---: | ---: |
+| SELECT 1 | $(fmt "$TPS_SELECT1") tps | ${CPU_US[select1]} µs |
+| ten constant rows | $(fmt "$TPS_TEN") tps | ${CPU_US[ten_rows]} µs |
+| pricing.cheapest | $(fmt "$TPS_CHEAPEST") tps | ${CPU_US[cheapest]} µs |
+| best plain SQL (rival.sql) | $(fmt "$TPS_RIVAL" %.1f) tps | ${CPU_US[rival]} µs |
+
+| latency of cheapest | p50 | p99 |
+| --- | ---: | ---: |
+| $CLIENTS clients, idle | $IDLE_P50 ms | $IDLE_P99 ms |
+| $CLIENTS clients, refreshing ($N_REFRESH refreshes) | $REF_P50 ms | $REF_P99 ms |
+| ${FEWER:-no} client(s), idle | ${F_IDLE_P50:-} ms | ${F_IDLE_P99:-} ms |
+| ${FEWER:-no} client(s), refreshing (${N_REFRESH_FEWER:-0} refreshes) | ${F_REF_P50:-} ms | ${F_REF_P99:-} ms |
+
+| refresh | time |
 | --- | ---: |
-| SELECT 1 | $(fmt "$TPS_SELECT1") tps |
-| ten constant rows | $(fmt "$TPS_TEN") tps |
-| pricing.cheapest | $(fmt "$TPS_CHEAPEST") tps |
-| best plain SQL (rival.sql) | $(fmt "$TPS_RIVAL" %.1f) tps |
-| cheapest at $RATE tps, idle: p50 / p99 | $O_IDLE_P50 / $O_IDLE_P99 ms |
-| cheapest at $RATE tps, $N_REFRESH_OPEN refreshes: p50 / p99 | $O_REF_P50 / $O_REF_P99 ms |
-| cheapest closed loop, idle: p50 / p99 | $C_IDLE_P50 / $C_IDLE_P99 ms |
-| cheapest closed loop, $N_REFRESH_CLOSED refreshes: p50 / p99 | $C_REF_P50 / $C_REF_P99 ms |
-| full refresh, \`pricing.refresh(true)\` (worker's own time) | $(fmt "$REFRESH_MS") ms ($(fmt "$WORKER_MS") ms) |
+| full refresh, \`pricing.refresh(true)\` (the worker's own time) | $(fmt "$REFRESH_MS") ms ($(fmt "$WORKER_MS") ms) |
 | COPY of the same $RATES rates to /dev/null | $(fmt "$COPY_MS") ms |
-| arena: bytes used (committed) by the serving generation | $ARENA_USED ($ARENA_COMMITTED) |
+| arena bytes used (committed) by the serving generation | $ARENA_USED ($ARENA_COMMITTED) |
 EOF
 )
 
@@ -430,16 +467,19 @@ How each figure is made:
   rows (same order, same text) for $CHECKS parameter sets of the mix.
 - Ten constant rows (\`test/bench/ten_rows.pgbench\`) have cheapest's result
   shape (bigint, text, smallint, int, numeric, char(3)).
-- Latency: per-transaction pgbench logs of cheapest, idle, then while
-  another session calls \`pricing.refresh(true)\` in a loop. "Fixed rate"
-  runs offer both runs the same load (\`pgbench -R\`, half of the idle
-  throughput that the cores the worker leaves could serve: here $RATE tps),
-  so the ratio shows what refreshing costs the readers;
-  "closed loop" runs as fast as the clients go, while the worker takes
-  one of the $NPROC cores away from them.
-- Refresh: wall time of \`SELECT pricing.refresh(true)\`, against
-  \`COPY (SELECT <the rate columns> FROM pricing.rate WHERE <the window>) TO
-  '/dev/null'\`, alternating, median of $ROUNDS.
+- Throughput is the median of the rounds; "server CPU per transaction" is
+  the CPU time (user and system) of the runs' backends over their
+  transactions, summed over the rounds: it excludes pgbench and depends far
+  less than throughput on what else the machine runs.
+- Latency: per-transaction pgbench logs of cheapest, $ROUNDS pairs of runs,
+  idle then while another session calls \`pricing.refresh(true)\` in a loop;
+  p50 and p99 over all transactions of each kind. With as many clients as
+  cores, the refreshing worker takes CPU from the clients; the run with one
+  client fewer leaves it a core.
+- Refresh: wall time of \`SELECT pricing.refresh(true)\` against
+  \`COPY (SELECT <all rate columns> FROM pricing.rate) TO '/dev/null'\`
+  (every rate lies in the index's window), alternating, after one
+  unmeasured round of each; median of $ROUNDS.
 - Arena bytes per rate: bytes used by the serving generation
   (\`pricing.generations()\`) over the rates it holds.
 EOF
