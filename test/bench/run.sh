@@ -416,8 +416,9 @@ EOF
 
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 PG_VERSION=$(psql_value "SELECT version()")
-COMMIT=$(git -c safe.directory='*' -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -c safe.directory='*' -C "$SRC" status --porcelain -- src sql Makefile 2>/dev/null)" ]; then
+# BENCH_COMMIT names the source when it is not a git checkout (git archive)
+COMMIT=${BENCH_COMMIT:-$(git -c safe.directory='*' -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+if [ -z "${BENCH_COMMIT:-}" ] && [ -n "$(git -c safe.directory='*' -C "$SRC" status --porcelain -- src sql Makefile 2>/dev/null)" ]; then
 	COMMIT="$COMMIT (with uncommitted changes in src, sql or Makefile)"
 fi
 COMMAND="BENCH_SCALE=$SCALE BENCH_SECONDS=$DURATION BENCH_ROUNDS=$ROUNDS BENCH_CLIENTS=$CLIENTS sudo make bench"
