@@ -7,7 +7,8 @@
  * On a primary, a statement-level trigger on every source table marks the
  * transaction, and a commit callback wakes the worker once the transaction
  * has committed and is visible; a refresh it triggers therefore sees the
- * change.  Aborted transactions wake nobody.
+ * change.  Aborted transactions wake nobody, and a transaction that changed
+ * the tables cannot be prepared for two-phase commit (see below).
  *
  * Triggers do not fire on a hot standby, where the same rows arrive by WAL
  * replay.  So the trigger also bumps this backend's row of the table
@@ -58,6 +59,22 @@ pricing_xact_callback(XactEvent event, void *arg)
 				pricing_wake_worker();
 			}
 			change_pending = false;
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+
+			/*
+			 * A prepared transaction commits later, in whatever session runs
+			 * COMMIT PREPARED, where no callback of ours knows it changed
+			 * the tables; and it would keep its backend's counter row locked
+			 * until then, blocking the next session that gets the same
+			 * BackendId.  Refuse, as PostgreSQL refuses to prepare a
+			 * transaction that ran NOTIFY.
+			 */
+			if (change_pending)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that has changed pricing source tables"),
+						 errhint("Commit changes to the pricing tables directly; the refresh worker learns of them at commit.")));
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
