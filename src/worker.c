@@ -40,6 +40,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timeout.h"
@@ -390,6 +391,17 @@ pricing_worker_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnection(pricing_database, NULL, 0);
 	pgstat_report_appname("pricing refresh worker");
+
+	/*
+	 * The worker runs as a superuser.  Its queries must resolve to the
+	 * system's operators and functions only, never to objects that whoever
+	 * may create them in a schema on the configured search_path put there
+	 * (an operator numeric * integer in public would otherwise be chosen
+	 * over the built-in numeric * numeric and run as superuser).  Nothing
+	 * later can override this: not postgresql.conf on reload, nor settings
+	 * of the database or role.
+	 */
+	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
 
 	LWLockAcquire(s->lock, LW_EXCLUSIVE);
 	s->worker_pid = MyProcPid;
