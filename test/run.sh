@@ -5,9 +5,9 @@
 #
 # On Debian 12 with postgresql-15: installs what is missing of the build and
 # test dependencies, builds and installs the extension (as root), then runs
-# `make installcheck` (the pg_regress suites, then the TAP tests) as the
-# unprivileged postgres user in a copy of the tree, because PostgreSQL will
-# not run as root.  Exits 0 only when everything passed.
+# `make installcheck` (the pg_regress suites, the isolation specs, then the
+# TAP tests) as the unprivileged postgres user in a copy of the tree, because
+# PostgreSQL will not run as root.  Exits 0 only when everything passed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -46,6 +46,7 @@ trap cleanup EXIT
 
 # everything but .git and build products
 tar -C "$SRC" --exclude=./.git --exclude=./tmp_check --exclude=./results \
+	--exclude=./tmp_check_iso --exclude=./output_iso \
 	--exclude='*.o' --exclude='*.so' --exclude='*.bc' -cf - . | tar -C "$WORK" -xf -
 chown -R "$RUN_AS": "$WORK"
 chmod 755 "$WORK"
@@ -57,7 +58,7 @@ for v in $(env | sed -n 's/^\(PG[A-Z_]*\)=.*/\1/p'); do
 done
 export PG_TEST_TIMEOUT_DEFAULT=${PG_TEST_TIMEOUT_DEFAULT:-120}
 
-say "make installcheck (pg_regress, then the TAP tests) as $RUN_AS in $WORK"
+say "make installcheck (pg_regress, isolation, then the TAP tests) as $RUN_AS in $WORK"
 set +e
 runuser -u "$RUN_AS" -- env HOME="$WORK" \
 	make -s --no-print-directory -C "$WORK" PG_CONFIG="$PG_CONFIG" PROVE_FLAGS="--timer" installcheck 2>&1 |
@@ -75,6 +76,15 @@ if [ "$rc" -ne 0 ]; then
 			tail -n 100 "$WORK/tmp_check/log/postmaster.log"
 		fi
 	fi
+	# the isolation specs failed (then prove did not run): their diffs and log
+	if [ -s "$WORK/output_iso/regression.diffs" ]; then
+		say "output_iso/regression.diffs"
+		cat "$WORK/output_iso/regression.diffs"
+		if [ -f "$WORK/output_iso/log/postmaster.log" ]; then
+			say "output_iso/log/postmaster.log (last 100 lines)"
+			tail -n 100 "$WORK/output_iso/log/postmaster.log"
+		fi
+	fi
 	# TAP tests that failed: their test log and the server logs of their nodes
 	failed=$(sed -n 's|^test/t/\([^ ]*\)\.pl  *(Wstat.*|\1|p' "$WORK/installcheck.out" | sort -u)
 	for t in $failed; do
@@ -84,7 +94,8 @@ if [ "$rc" -ne 0 ]; then
 			tail -n 150 "$f"
 		done
 	done
-	if [ -z "$failed" ] && [ ! -s "$WORK/regression.diffs" ] && [ -d "$WORK/tmp_check/log" ]; then
+	if [ -z "$failed" ] && [ ! -s "$WORK/regression.diffs" ] &&
+		[ ! -s "$WORK/output_iso/regression.diffs" ] && [ -d "$WORK/tmp_check/log" ]; then
 		for f in "$WORK"/tmp_check/log/*; do
 			[ -f "$f" ] || continue
 			say "${f#"$WORK"/} (last 50 lines)"

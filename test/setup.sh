@@ -5,7 +5,7 @@
 
 # libc6-dev is only a Recommends of gcc: name it, for machines that skip those
 PRICING_PACKAGES=(postgresql-server-dev-15 libmimalloc-dev libipc-run-perl make gcc libc6-dev
-	postgresql-15-plproxy)
+	postgresql-15-plproxy sqlsmith)
 PRICING_PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 
 pricing_install() {

@@ -1,0 +1,283 @@
+# Refresh failures of every kind: a statement timeout during the load, a
+# lock the worker cannot get, source tables altered and dropped.  Each time
+# the old generation keeps serving, the error is clear in the log, in
+# pricing.status and through refresh(true) (with its own SQLSTATE), the
+# worker stays up, and it recovers once the cause is gone.  (A renamed
+# column is in 003_failed_refresh.pl, the arena running full elsewhere.)
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PricingTest;
+
+my $node = new_pricing_node('refresh_faults');
+$node->start;
+load_sample_data($node, 'postgres');
+# enough rows that a refresh takes well over a millisecond
+load_bulk_data($node, 'postgres', 400);
+wait_serving($node, 'postgres', $SAMPLE_CHEAPEST, 'sample data loaded');
+$node->safe_psql('postgres', 'SELECT pricing.refresh(true)');
+is(status_of($node, 'postgres', 'hotels'), '404', 'the bulk data is loaded too');
+
+my $worker = worker_pid($node);
+$node->safe_psql('postgres', 'CREATE ROLE faults_reader IN ROLE pricing_reader');
+
+# The answer after hotel 2's room 2 is repriced to $price a night.
+sub repriced
+{
+	my ($price) = @_;
+	my $total = sprintf('%.2f', 3 * $price * 1.1);
+	return $total < 309 ? "2:2:$total,1:1:309.00,3:1:430.00" : $SAMPLE_CHEAPEST;
+}
+
+# Call refresh(true) until it fails with $sqlstate (the worker picks up a
+# reloaded setting asynchronously); returns its stderr.
+sub refresh_until_fails
+{
+	my ($sqlstate, $what) = @_;
+	my $err = '';
+	for my $i (1 .. 10 * $PostgreSQL::Test::Utils::timeout_default)
+	{
+		my ($rc, $out, $e) =
+		  sql_error($node, 'postgres', 'SELECT pricing.refresh(true)');
+		if ($rc != 0)
+		{
+			$err = $e;
+			last;
+		}
+		select(undef, undef, undef, 0.1);
+	}
+	like($err, qr/ERROR:  $sqlstate: pricing refresh failed: /,
+		"$what: refresh(true) fails with SQLSTATE $sqlstate");
+	return $err;
+}
+
+# Everything about a failed refresh that must hold whatever the cause.
+sub old_generation_serves
+{
+	my ($gen, $expected, $cause, $what) = @_;
+	is(status_of($node, 'postgres', 'generation'),
+		$gen, "$what: the old generation is still serving");
+	is(cheapest($node, 'postgres'), $expected,
+		"$what: the old generation answers as before");
+	like(status_of($node, 'postgres', 'last_error'),
+		$cause, "$what: pricing.status.last_error tells the cause");
+	is(worker_pid($node), $worker, "$what: the worker did not exit");
+	is(worker_pid_from_activity($node), $worker, "$what: and it is the only worker");
+	return;
+}
+
+my $log_offset = -s $node->logfile;
+
+# --- statement_timeout -----------------------------------------------------
+# The worker reads its settings like any session, and rereads them on
+# SIGHUP: a statement_timeout set with ALTER SYSTEM and a reload applies to
+# its refreshes.  This test's own sessions set theirs to 0.
+{
+	local $ENV{PGOPTIONS} = '-c statement_timeout=0';
+	$node->safe_psql('postgres',
+		"ALTER SYSTEM SET statement_timeout = '1ms'; SELECT pg_reload_conf();");
+	my $err = refresh_until_fails('57014', 'statement_timeout');
+	my $gen = status_of($node, 'postgres', 'generation');
+	like($err, qr/canceling statement due to statement timeout/,
+		'statement_timeout: the error says so');
+	# a change committed meanwhile wakes the worker, whose refresh fails too
+	my $failed = status_of($node, 'postgres', 'failed_refreshes');
+	$node->safe_psql('postgres',
+		'UPDATE pricing.rate SET price = 90.00 WHERE hotel_id = 2 AND room_id = 2');
+	ok( $node->poll_query_until(
+			'postgres',
+			"SELECT failed_refreshes > $failed FROM pricing.status"),
+		'statement_timeout: the refresh a change wakes fails too');
+	old_generation_serves($gen, $SAMPLE_CHEAPEST,
+		qr/canceling statement due to statement timeout/,
+		'statement_timeout');
+
+	$node->safe_psql('postgres',
+		'ALTER SYSTEM RESET statement_timeout; SELECT pg_reload_conf();');
+	ok( $node->poll_query_until(
+			'postgres', "SELECT pricing.refresh(true) > $gen"),
+		'statement_timeout: once it is reset, refresh(true) succeeds');
+	is(cheapest($node, 'postgres'), repriced(90),
+		'statement_timeout: the change made meanwhile is served');
+	is(status_of($node, 'postgres', 'last_error IS NULL'),
+		't', 'statement_timeout: last_error is NULL again');
+	is(worker_pid($node), $worker, 'statement_timeout: the same worker throughout');
+}
+
+# --- a lock the worker cannot get ------------------------------------------
+# A session holds ACCESS EXCLUSIVE on pricing.rate (and changes a price in
+# that transaction); the worker has lock_timeout.  Readers never touch the
+# tables, so they keep getting the old generation while the table is locked.
+{
+	local $ENV{PGOPTIONS} = '-c lock_timeout=0';
+	$node->safe_psql('postgres',
+		"ALTER SYSTEM SET lock_timeout = '100ms'; SELECT pg_reload_conf();");
+	my $bg = $node->background_psql('postgres');
+	$bg->query_safe('BEGIN');
+	$bg->query_safe('LOCK TABLE pricing.rate IN ACCESS EXCLUSIVE MODE');
+	$bg->query_safe(
+		'UPDATE pricing.rate SET price = 80.00 WHERE hotel_id = 2 AND room_id = 2');
+	my $err = refresh_until_fails('55P03', 'lock_timeout');
+	my $gen = status_of($node, 'postgres', 'generation');
+	like($err, qr/canceling statement due to lock timeout/,
+		'lock_timeout: the error says so');
+	old_generation_serves($gen, repriced(90),
+		qr/canceling statement due to lock timeout/, 'lock_timeout');
+	my ($rc, $out, $e) = sql_error($node, 'postgres',
+		"SET lock_timeout = '10ms'; SELECT count(*) FROM pricing.rate");
+	like($e, qr/55P03/, 'lock_timeout: (the table really is locked to others)');
+
+	# the cause goes: the commit of the locking transaction wakes the worker,
+	# whose refresh gets the lock and brings the change, with no refresh call
+	$bg->query_safe('COMMIT');
+	$bg->quit;
+	wait_serving($node, 'postgres', repriced(80),
+		'lock_timeout: once the lock is released the worker recovers by itself');
+	is(status_of($node, 'postgres', 'last_error IS NULL'),
+		't', 'lock_timeout: last_error is NULL again');
+	$node->safe_psql('postgres',
+		'ALTER SYSTEM RESET lock_timeout; SELECT pg_reload_conf();');
+	is(worker_pid($node), $worker, 'lock_timeout: the same worker throughout');
+}
+
+# --- a column of pricing.rate changes type ---------------------------------
+# The worker reads pricing.rate straight from the heap and checks each
+# column's type first.
+{
+	$node->safe_psql('postgres',
+		'ALTER TABLE pricing.rate ALTER COLUMN available TYPE bigint');
+	my $err = refresh_until_fails('42804', 'rate.available bigint');
+	my $gen = status_of($node, 'postgres', 'generation');
+	like($err, qr/column "available" of relation "pricing.rate" has type bigint instead of integer/,
+		'rate.available bigint: the error names the column and both types');
+	old_generation_serves($gen, repriced(80),
+		qr/"available" of relation "pricing.rate" has type bigint/,
+		'rate.available bigint');
+	$node->safe_psql('postgres',
+		'ALTER TABLE pricing.rate ALTER COLUMN available TYPE int');
+	cmp_ok($node->safe_psql('postgres', 'SELECT pricing.refresh(true)'),
+		'>', $gen, 'rate.available bigint: refresh succeeds once the type is back');
+	is(cheapest($node, 'postgres'), repriced(80), 'rate.available bigint: same answer');
+}
+
+# --- a text column of pricing.hotel changes type -----------------------------
+# The worker's queries cast every column to the type it decodes, so a column
+# of another type reaches it converted as SQL converts it (here: names
+# become numbers) instead of as a datum of the wrong type.  Before they did,
+# this change crashed the worker with a segmentation fault, and every
+# crash restart crashed it again.
+{
+	$node->safe_psql('postgres',
+		'ALTER TABLE pricing.hotel ALTER COLUMN name TYPE int USING length(name)');
+	my ($rc, $out, $err) =
+	  sql_error($node, 'postgres', 'SELECT pricing.refresh(true)');
+	is($rc, 0, 'hotel.name int: the refresh succeeds') or diag($err);
+	is( $node->safe_psql(
+			'postgres',
+			q{SELECT string_agg(hotel_id || ':' || name, ',' ORDER BY total, hotel_id)
+			    FROM pricing.cheapest('Testville', current_date + 5, current_date + 8)}),
+		'2:4,1:5,3:5',
+		'hotel.name int: the names are served as the numbers they became');
+	is(worker_pid($node), $worker, 'hotel.name int: the worker did not exit');
+	$node->safe_psql('postgres',
+		'ALTER TABLE pricing.hotel ALTER COLUMN name TYPE text');
+	$node->safe_psql('postgres', 'SELECT pricing.refresh(true)');
+	is(cheapest($node, 'postgres'), repriced(80), 'hotel.name int: same prices');
+}
+
+# --- a column of pricing.rate dropped, then added back with a default --------
+# Rows written before the column came back have no value for it on disk;
+# the loader must see the default (here a minimum stay of 4 nights), as a
+# query would.
+{
+	$node->safe_psql('postgres', 'ALTER TABLE pricing.rate DROP COLUMN min_stay');
+	my $err = refresh_until_fails('42703', 'rate.min_stay dropped');
+	my $gen = status_of($node, 'postgres', 'generation');
+	like($err, qr/column "min_stay" of relation "pricing.rate" does not exist/,
+		'rate.min_stay dropped: the error names the column');
+	old_generation_serves($gen, repriced(80),
+		qr/"min_stay" of relation "pricing.rate" does not exist/,
+		'rate.min_stay dropped');
+
+	$node->safe_psql('postgres',
+		'ALTER TABLE pricing.rate ADD COLUMN min_stay smallint NOT NULL DEFAULT 4 CHECK (min_stay >= 1)');
+	$node->safe_psql('postgres', 'SELECT pricing.refresh(true)');
+	is(status_of($node, 'postgres', 'last_error IS NULL'),
+		't', 'rate.min_stay added back: the refresh succeeds');
+	is(cheapest($node, 'postgres'), '',
+		'rate.min_stay added back: 3 nights are too short for a minimum stay of 4');
+	my $four = cheapest($node, 'postgres', to => 9);
+	is($four, reference($node, 'postgres', to => 9),
+		'rate.min_stay added back: 4 nights agree with the reference');
+	isnt($four, '', 'rate.min_stay added back: and there are some');
+	$node->safe_psql('postgres',
+		'ALTER TABLE pricing.rate ALTER COLUMN min_stay SET DEFAULT 1; UPDATE pricing.rate SET min_stay = 1');
+	wait_serving($node, 'postgres', repriced(80),
+		'rate.min_stay back to 1: the change refreshes by itself');
+}
+
+# --- a source table gone -----------------------------------------------------
+# pricing.fee is renamed away: for the worker the table is gone.  (A real
+# DROP TABLE needs DROP EXTENSION, as the extension depends on its tables.)
+# The refresh fails with 42P01; the old generation keeps serving; a change
+# to another table meanwhile refreshes and fails again; the table coming
+# back is the repair, and the next change refreshes by itself.
+{
+	$node->safe_psql('postgres', 'ALTER TABLE pricing.fee RENAME TO fee_gone');
+	my $err = refresh_until_fails('42P01', 'pricing.fee gone');
+	like($err, qr/relation "pricing.fee" does not exist/,
+		'pricing.fee gone: the error names the table');
+	my $gen = status_of($node, 'postgres', 'generation');
+	my $failed = status_of($node, 'postgres', 'failed_refreshes');
+	$node->safe_psql('postgres',
+		'UPDATE pricing.rate SET price = 70.00 WHERE hotel_id = 2 AND room_id = 2');
+	ok( $node->poll_query_until(
+			'postgres',
+			"SELECT failed_refreshes > $failed FROM pricing.status"),
+		'pricing.fee gone: the refresh a change wakes fails too');
+	old_generation_serves($gen, repriced(80),
+		qr/relation "pricing.fee" does not exist/, 'pricing.fee gone');
+	# (those sessions are a superuser's, who would pass any privilege check;
+	# a reader who is not cannot show SELECT on a table that is not there)
+	my ($rc, $out, $e) = sql_error($node, 'postgres',
+		"SET ROLE faults_reader;\n" . cheapest_query());
+	like($e, qr/ERROR:  42P01: relation "pricing.fee" does not exist/,
+		'pricing.fee gone: a pricing_reader gets a clean error');
+
+	$node->safe_psql('postgres', 'ALTER TABLE pricing.fee_gone RENAME TO fee');
+	$node->safe_psql('postgres',
+		'UPDATE pricing.rate SET price = 60.00 WHERE hotel_id = 2 AND room_id = 2');
+	wait_serving($node, 'postgres', repriced(60),
+		'pricing.fee back: the next change refreshes by itself');
+	is(status_of($node, 'postgres', 'last_error IS NULL'),
+		't', 'pricing.fee back: last_error is NULL again');
+	is($node->safe_psql('postgres', "SET ROLE faults_reader;\n" . cheapest_query()),
+		repriced(60), 'pricing.fee back: a pricing_reader reads again');
+	is(cheapest($node, 'postgres'), reference($node, 'postgres'),
+		'index agrees with the reference computed from the tables');
+}
+
+# --- the log -----------------------------------------------------------------
+my $log = slurp_file($node->logfile, $log_offset);
+for my $cause (
+	'canceling statement due to statement timeout',
+	'canceling statement due to lock timeout',
+	'column "available" of relation "pricing.rate" has type bigint instead of integer',
+	'column "min_stay" of relation "pricing.rate" does not exist',
+	'relation "pricing.fee" does not exist')
+{
+	like($log, qr/LOG:  pricing refresh failed: \Q$cause\E\n.*HINT:  Generation \d+ keeps serving\./,
+		"the log tells: $cause, and which generation keeps serving");
+}
+unlike($log, qr/terminated by signal|was terminated|PANIC|TRAP:/,
+	'no process crashed');
+unlike($log, qr/FATAL/, 'no process exited with FATAL');
+is(worker_pid($node), $worker, 'one worker process served the whole test');
+
+$node->stop;
+done_testing();
