@@ -83,7 +83,7 @@ pricing_pin(bool missing_ok)
 		pg_memory_barrier();
 		if (pg_atomic_read_u64(&s->serving) == gen)
 			break;
-		pg_atomic_write_u64(&slot->pin, 0);
+		pricing_unpin();		/* gen is retired: wake the worker to free it */
 	}
 	pg_read_barrier();
 	index = s->gens[gen % 2];
