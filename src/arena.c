@@ -127,12 +127,6 @@ arena_attach_half(int half)
 	half_attached[half] = true;
 }
 
-bool
-pricing_arena_half_attached(int half)
-{
-	return half_attached[half];
-}
-
 static mi_heap_t *
 arena_new_heap(int half)
 {

@@ -781,7 +781,7 @@ finish_blocks(LoadState *st)
  * snapshot and the SPI connection.
  */
 PricingIndex *
-pricing_load_index(MemoryContext cxt, Size capacity)
+pricing_load_index(MemoryContext cxt)
 {
 	MemoryContext scratch;
 	MemoryContext oldcxt;

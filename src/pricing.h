@@ -226,7 +226,6 @@ extern Size pricing_arena_context_bytes(MemoryContext context);
 extern Size pricing_arena_context_failed_request(MemoryContext context);
 extern Size pricing_arena_context_committed(MemoryContext context);
 extern void pricing_arena_full_error(Size needed) pg_attribute_noreturn();
-extern bool pricing_arena_half_attached(int half);
 
 /* index.c */
 extern PricingIndex *pricing_index_create(MemoryContext cxt);
@@ -239,7 +238,7 @@ extern const PricingHotel *pricing_index_hotel(const PricingIndex *index,
 											   int64 hotel_id);
 
 /* load.c */
-extern PricingIndex *pricing_load_index(MemoryContext cxt, Size capacity);
+extern PricingIndex *pricing_load_index(MemoryContext cxt);
 
 /* price.c */
 typedef struct PricingStay

@@ -245,7 +245,7 @@ refresh(MemoryContext worker_cxt)
 		PushActiveSnapshot(GetTransactionSnapshot());
 
 		cxt = pricing_arena_context_create(TopMemoryContext, half, gen);
-		index = pricing_load_index(cxt, s->half_size);
+		index = pricing_load_index(cxt);
 		index->generation = gen;
 		index->loaded_at = GetCurrentTimestamp();
 		index->refresh_ms = (double) (index->loaded_at - start) / 1000.0;
