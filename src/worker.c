@@ -26,6 +26,8 @@
  */
 #include "postgres.h"
 
+#include <sys/resource.h>
+
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xlogrecovery.h"
@@ -52,6 +54,8 @@
 #define PIN_POLL_MS				100
 /* after how long it says in the log who keeps a generation pinned */
 #define PIN_WARN_MS				10000
+/* the worker's nice value: below the backends, which run at 0 */
+#define WORKER_NICE				10
 /* how often a hot standby's worker checks whether replay changed the tables */
 #define STANDBY_POLL_MS			500
 
@@ -391,6 +395,16 @@ pricing_worker_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnection(pricing_database, NULL, 0);
 	pgstat_report_appname("pricing refresh worker");
+
+	/*
+	 * A refresh is background work that competes for the same cores as the
+	 * queries it serves.  At a lower scheduling priority it takes whatever
+	 * CPU the queries leave, so their latency barely moves while it runs.
+	 */
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, 0, WORKER_NICE) != 0)
+		ereport(LOG,
+				(errmsg("could not lower the pricing refresh worker's priority: %m")));
 
 	/*
 	 * The worker runs as a superuser.  Its queries must resolve to the
