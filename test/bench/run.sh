@@ -144,6 +144,10 @@ psql -c 'SELECT pricing.refresh(true)' >/dev/null
 # again now that no snapshot predates the load: every page all-visible, so
 # the rival's scans are index-only
 psql -c 'VACUUM (FREEZE, ANALYZE) pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee' >/dev/null
+# every table and index in shared buffers, as they would be in service
+psql -c 'CREATE EXTENSION pg_prewarm' \
+	-c "SELECT sum(pg_prewarm(c.oid)) AS prewarmed_blocks FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'pricing' AND c.relkind IN ('r', 'i')" ||
+	echo "pg_prewarm failed: the first runs will read from the operating system's cache"
 psql -c 'SELECT hotels, rooms, rates, first_date, last_date, refresh_ms FROM pricing.status'
 read -r HOTELS ROOMS RATES <<<"$(psql_value "SELECT hotels, rooms, rates FROM pricing.status" | tr '|' ' ')"
 NCITIES=$(psql_value "SELECT max(substr(city, 5)::int) FROM pricing.hotel")
@@ -238,20 +242,19 @@ run_pgbench warm-cheapest cheapest.pgbench -T "$WARM" >/dev/null
 run_pgbench warm-rival rival.pgbench -T "$WARM" >/dev/null
 
 say "throughput: $ROUNDS rounds of SELECT 1, ten constant rows, cheapest, the rival; ${DURATION}s each, $CLIENTS clients"
-declare -A TPS XACTS TICKS CPU_US
-for test in select1 ten_rows cheapest rival; do TPS[$test]=""; XACTS[$test]=0; TICKS[$test]=0; done
+declare -A TPS CPU CPU_US
+for test in select1 ten_rows cheapest rival; do TPS[$test]=""; CPU[$test]=""; done
 for round in $(seq "$ROUNDS"); do
 	for test in select1 ten_rows cheapest rival; do
 		read -r tps n ticks <<<"$(run_pgbench "$test-$round" "$test.pgbench" -T "$DURATION")"
+		cpu=$(per_xact_us "$ticks" "$n")
 		TPS[$test]="${TPS[$test]} $tps"
-		XACTS[$test]=$(( ${XACTS[$test]} + n ))
-		TICKS[$test]=$(( ${TICKS[$test]} + ticks ))
-		printf 'round %s  %-10s %12.1f tps  %10s µs server CPU per transaction\n' "$round" "$test" "$tps" \
-			"$(per_xact_us "$ticks" "$n")"
+		CPU[$test]="${CPU[$test]} $cpu"
+		printf 'round %s  %-10s %12.1f tps  %10s µs server CPU per transaction\n' "$round" "$test" "$tps" "$cpu"
 	done
 done
 for test in select1 ten_rows cheapest rival; do
-	CPU_US[$test]=$(per_xact_us "${TICKS[$test]}" "${XACTS[$test]}")
+	CPU_US[$test]=$(echo "${CPU[$test]}" | median | awk '{ printf "%.1f", $1 }')
 done
 TPS_SELECT1=$(echo "${TPS[select1]}" | median)
 TPS_TEN=$(echo "${TPS[ten_rows]}" | median)
@@ -375,6 +378,8 @@ R_P99_FEWER=$(ratio "${F_REF_P99:-0}" "${F_IDLE_P99:-0}")
 R_CPU_TEN=$(ratio "${CPU_US[ten_rows]}" "${CPU_US[cheapest]}")
 R_CPU_RIVAL=$(ratio "${CPU_US[rival]}" "${CPU_US[cheapest]}" "%.1f")
 fmt() { awk -v v="$1" -v f="${2:-%.0f}" 'BEGIN { printf f, v }'; }
+# rounds "v1 v2 ..." [format]: the values of the rounds, comma-separated
+rounds() { echo "$1" | tr ' ' '\n' | grep . | awk -v f="${2:-%.0f}" '{ printf "%s" f, (NR > 1 ? ", " : ""), $1 }'; }
 
 TABLE=$(cat <<EOF
 | measure | result | target | |
@@ -398,6 +403,11 @@ DETAILS=$(cat <<EOF
 | ten constant rows | $(fmt "$TPS_TEN") tps | ${CPU_US[ten_rows]} µs |
 | pricing.cheapest | $(fmt "$TPS_CHEAPEST") tps | ${CPU_US[cheapest]} µs |
 | best plain SQL (rival.sql) | $(fmt "$TPS_RIVAL" %.1f) tps | ${CPU_US[rival]} µs |
+
+| each round | SELECT 1 | ten constant rows | cheapest | best plain SQL |
+| --- | --- | --- | --- | --- |
+| tps | $(rounds "${TPS[select1]}") | $(rounds "${TPS[ten_rows]}") | $(rounds "${TPS[cheapest]}") | $(rounds "${TPS[rival]}" %.1f) |
+| server CPU µs per transaction | $(rounds "${CPU[select1]}" %.1f) | $(rounds "${CPU[ten_rows]}" %.1f) | $(rounds "${CPU[cheapest]}" %.1f) | $(rounds "${CPU[rival]}") |
 
 | latency of cheapest | p50 | p99 |
 | --- | ---: | ---: |
@@ -468,10 +478,14 @@ How each figure is made:
   rows (same order, same text) for $CHECKS parameter sets of the mix.
 - Ten constant rows (\`test/bench/ten_rows.pgbench\`) have cheapest's result
   shape (bigint, text, smallint, int, numeric, char(3)).
+- Before the runs, every table and index of the schema is loaded into
+  shared buffers (pg_prewarm), and cheapest and the rival run unmeasured
+  for ${WARM:-10} s each.
 - Throughput is the median of the rounds; "server CPU per transaction" is
-  the CPU time (user and system) of the runs' backends over their
-  transactions, summed over the rounds: it excludes pgbench and depends far
-  less than throughput on what else the machine runs.
+  the CPU time (user and system) of a run's backends over its
+  transactions, median of the rounds: it leaves out pgbench and the time a
+  backend waits for a core, but not what other processes do to the
+  caches.
 - Latency: per-transaction pgbench logs of cheapest, $ROUNDS pairs of runs,
   idle then while another session calls \`pricing.refresh(true)\` in a loop;
   p50 and p99 over all transactions of each kind. With as many clients as
