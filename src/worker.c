@@ -159,6 +159,7 @@ release_half(int half, uint64 gen, bool wait)
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 PIN_POLL_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
+		QueryCancelPending = false; /* nothing to cancel: see the main loop */
 		CHECK_FOR_INTERRUPTS();
 	}
 
@@ -438,6 +439,13 @@ pricing_worker_main(Datum main_arg)
 		uint64		requested;
 		uint64		done;
 
+		/*
+		 * A cancel (pg_cancel_backend, or a statement timeout that fired
+		 * after the refresh's last interrupt check) means nothing between
+		 * refreshes; left pending, CHECK_FOR_INTERRUPTS would raise it here,
+		 * outside any handler, and end the worker.
+		 */
+		QueryCancelPending = false;
 		CHECK_FOR_INTERRUPTS();
 
 		if (ConfigReloadPending)
