@@ -23,14 +23,15 @@
 #
 # then a full refresh against COPY of the same rate rows to /dev/null, and
 # the arena bytes per rate.  Runs 1-3 are repeated BENCH_ROUNDS times,
-# interleaved, and the median counts.  It prints one table of ratios and
+# interleaved, and the best round counts (other load on the machine only
+# ever lowers throughput).  It prints one table of ratios and
 # writes it, with the date, the machine and the PostgreSQL version, to
 # BENCH_OUT (default doc/bench.md).
 #
 # Settings (environment):
 #   BENCH_SCALE    data scale (1 = 20,000 hotels, 14.6M rates; 0.05 for a quick check)
-#   BENCH_SECONDS  duration of each pgbench run (30)
-#   BENCH_ROUNDS   interleaved repetitions of the throughput runs (3)
+#   BENCH_SECONDS  duration of each pgbench run (20)
+#   BENCH_ROUNDS   interleaved repetitions of the runs (5)
 #   BENCH_CLIENTS  pgbench clients (nproc)
 #   BENCH_CHECKS   parameter sets on which rival and cheapest must agree (200)
 #   BENCH_OUT      where the table goes (doc/bench.md)
@@ -42,8 +43,8 @@ SRC=$(pwd)
 BENCH=$SRC/test/bench
 
 SCALE=${BENCH_SCALE:-1}
-DURATION=${BENCH_SECONDS:-30}
-ROUNDS=${BENCH_ROUNDS:-3}
+DURATION=${BENCH_SECONDS:-20}
+ROUNDS=${BENCH_ROUNDS:-5}
 NPROC=$(nproc)
 CLIENTS=${BENCH_CLIENTS:-$NPROC}
 CHECKS=${BENCH_CHECKS:-200}
@@ -256,10 +257,12 @@ done
 for test in select1 ten_rows cheapest rival; do
 	CPU_US[$test]=$(echo "${CPU[$test]}" | median | awk '{ printf "%.1f", $1 }')
 done
-TPS_SELECT1=$(echo "${TPS[select1]}" | median)
-TPS_TEN=$(echo "${TPS[ten_rows]}" | median)
-TPS_CHEAPEST=$(echo "${TPS[cheapest]}" | median)
-TPS_RIVAL=$(echo "${TPS[rival]}" | median)
+# the best round: other load on the machine only ever lowers throughput
+best() { tr ' ' '\n' | grep . | sort -g | tail -1; }
+TPS_SELECT1=$(echo "${TPS[select1]}" | best)
+TPS_TEN=$(echo "${TPS[ten_rows]}" | best)
+TPS_CHEAPEST=$(echo "${TPS[cheapest]}" | best)
+TPS_RIVAL=$(echo "${TPS[rival]}" | best)
 
 # --- latency, idle and during continuous refresh ----------------------------------
 mkdir -p "$DIR/log"
@@ -353,9 +356,11 @@ for round in $(seq "$ROUNDS"); do
 	COPY_MS_ALL="$COPY_MS_ALL $c"
 	printf 'round %s  refresh %10.1f ms (worker: %.1f ms)   COPY %10.1f ms\n' "$round" "$r" "$w" "$c"
 done
-REFRESH_MS=$(echo "$REFRESH_MS_ALL" | median)
-WORKER_MS=$(echo "$WORKER_MS_ALL" | median)
-COPY_MS=$(echo "$COPY_MS_ALL" | median)
+# the fastest of each, as for throughput
+fastest() { tr ' ' '\n' | grep . | sort -g | head -1; }
+REFRESH_MS=$(echo "$REFRESH_MS_ALL" | fastest)
+WORKER_MS=$(echo "$WORKER_MS_ALL" | fastest)
+COPY_MS=$(echo "$COPY_MS_ALL" | fastest)
 
 # --- arena -------------------------------------------------------------------------------
 sleep 1
@@ -452,7 +457,7 @@ Written by \`test/bench/run.sh\` (\`make bench\`).
 - PostgreSQL: $PG_VERSION
 - pricing: commit $COMMIT
 - data: scale $SCALE: $HOTELS hotels in $NCITIES cities, $ROOMS rooms, $RATES rates, $DISCOUNTS discounts, $FEES fees (generated in ${LOAD_S} s)
-- pgbench: prepared protocol, $CLIENTS clients, $DURATION s per run; throughput is the median of $ROUNDS interleaved rounds
+- pgbench: prepared protocol, $CLIENTS clients, $DURATION s per run; throughput is the best of $ROUNDS interleaved rounds
 - command: \`$COMMAND\`
 
 $TABLE
@@ -481,7 +486,8 @@ How each figure is made:
 - Before the runs, every table and index of the schema is loaded into
   shared buffers (pg_prewarm), and cheapest and the rival run unmeasured
   for ${WARM:-10} s each.
-- Throughput is the median of the rounds; "server CPU per transaction" is
+- Throughput is the best of the rounds (what else runs on the machine only
+  ever lowers it; every round is shown); "server CPU per transaction" is
   the CPU time (user and system) of a run's backends over its
   transactions, median of the rounds: it leaves out pgbench and the time a
   backend waits for a core, but not what other processes do to the
@@ -494,7 +500,8 @@ How each figure is made:
 - Refresh: wall time of \`SELECT pricing.refresh(true)\` against
   \`COPY (SELECT <all rate columns> FROM pricing.rate) TO '/dev/null'\`
   (every rate lies in the index's window), alternating, after one
-  unmeasured round of each; median of $ROUNDS.
+  unmeasured round of each; the fastest of $ROUNDS of each (all:
+  refresh ${REFRESH_MS_ALL# } ms; COPY ${COPY_MS_ALL# } ms).
 - Arena bytes per rate: bytes used by the serving generation
   (\`pricing.generations()\`) over the rates it holds.
 EOF
