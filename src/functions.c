@@ -414,11 +414,11 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 					const PricingHotel *h = sorted[i]->hotel;
 
 					values[0] = Int64GetDatum(h->hotel_id);
-					values[1] = CStringGetTextDatum(h->name);
+					values[1] = PointerGetDatum(h->name);
 					values[2] = Int16GetDatum(h->stars);
 					values[3] = Int32GetDatum(sorted[i]->room_id);
 					values[4] = cents_to_numeric(sorted[i]->total);
-					values[5] = CStringGetTextDatum(h->currency);
+					values[5] = PointerGetDatum(h->currency);
 					tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
 										 values, nulls);
 				}

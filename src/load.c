@@ -199,6 +199,23 @@ tt_col(SPITupleTable *tt, uint64 row, int attno)
 }
 
 /*
+ * A copy in the arena of a text (or bpchar) column, as a varlena: readers
+ * hand it to the tuplestore as it is, which copies it while they hold their
+ * pin, so a result row costs no conversion.
+ */
+static const text *
+arena_text(LoadState *st, SPITupleTable *tt, uint64 row, int attno)
+{
+	text	   *src = DatumGetTextPP(tt_col(tt, row, attno));
+	Size		len = VARSIZE_ANY_EXHDR(src);
+	text	   *copy = MemoryContextAlloc(st->cxt, VARHDRSZ + len);
+
+	SET_VARSIZE(copy, VARHDRSZ + len);
+	memcpy(VARDATA(copy), VARDATA_ANY(src), len);
+	return copy;
+}
+
+/*
  * Lay out one block: hotels hotels[0 .. nhotels) of one city, with
  * nrooms rooms between them.
  */
@@ -225,9 +242,9 @@ build_block(LoadState *st, PricingBlock *b, const char *city,
 
 		h->hotel_id = DatumGetInt64(tt_col(ht, row, 1));
 		h->city = city;
-		h->name = MemoryContextStrdup(st->cxt, text_col(ht, row, 3));
+		h->name = arena_text(st, ht, row, 3);
 		h->stars = DatumGetInt16(tt_col(ht, row, 4));
-		h->currency = MemoryContextStrdup(st->cxt, text_col(ht, row, 5));
+		h->currency = arena_text(st, ht, row, 5);
 		h->vat_percent = DatumGetInt32(tt_col(ht, row, 6));
 		h->city_tax = DatumGetInt64(tt_col(ht, row, 7));
 		h->block = b;

@@ -107,9 +107,9 @@ typedef struct PricingDiscount
 typedef struct PricingHotel
 {
 	int64		hotel_id;
-	const char *name;
+	const text *name;			/* varlenas, ready to be returned */
 	const char *city;
-	const char *currency;		/* bpchar bytes, NUL-terminated */
+	const text *currency;		/* bpchar, as stored */
 	int16		stars;
 	int32		vat_percent;	/* hundredths of a percent */
 	int64		city_tax;		/* cents per guest per night */
