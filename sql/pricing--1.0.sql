@@ -189,6 +189,11 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pricing_reader') THEN
 		CREATE ROLE pricing_reader NOLOGIN;
 	END IF;
+	-- the refresh worker reads the tables as this role (src/worker.c);
+	-- BYPASSRLS, so that row-level security never thins out the index
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pricing_worker') THEN
+		CREATE ROLE pricing_worker NOLOGIN BYPASSRLS;
+	END IF;
 END
 $$;
 
@@ -199,4 +204,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON pricing.hotel, pricing.room,
 	pricing.rate, pricing.discount, pricing.fee TO pricing_admin;
 GRANT USAGE ON SEQUENCE pricing.discount_discount_id_seq,
 	pricing.fee_fee_id_seq TO pricing_admin;
+GRANT SELECT ON pricing.hotel, pricing.room, pricing.rate, pricing.discount,
+	pricing.fee, pricing.change_counter TO pricing_worker;
 GRANT SELECT ON pricing.status TO PUBLIC;

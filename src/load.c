@@ -39,6 +39,7 @@
 #include "executor/tuptable.h"
 #include "nodes/makefuncs.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/memutils.h"
@@ -665,6 +666,10 @@ load_rates(LoadState *st)
 	uint64		nseen = 0;
 
 	rel = table_openrv(makeRangeVar("pricing", "rate", -1), AccessShareLock);
+
+	/* no executor here to check the privilege the queries above need */
+	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, "rate");
 	a_hotel = rate_column(rel, "hotel_id", INT8OID);
 	a_room = rate_column(rel, "room_id", INT4OID);
 	a_date = rate_column(rel, "stay_date", DATEOID);

@@ -26,6 +26,7 @@
  */
 #include "postgres.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 
 #include "access/xact.h"
@@ -40,6 +41,7 @@
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/guc.h"
@@ -54,7 +56,7 @@
 #define PIN_POLL_MS				100
 /* after how long it says in the log who keeps a generation pinned */
 #define PIN_WARN_MS				10000
-/* the worker's nice value: below the backends, which run at 0 */
+/* the worker's nice value where SCHED_IDLE is not to be had */
 #define WORKER_NICE				10
 /* how often a hot standby's worker checks whether replay changed the tables */
 #define STANDBY_POLL_MS			500
@@ -217,6 +219,9 @@ refresh(MemoryContext worker_cxt)
 	PricingIndex *volatile index = NULL;
 	TimestampTz start;
 	bool		ok = true;
+	Oid			worker_role;
+	Oid			save_userid;
+	int			save_sec_context;
 
 	/* the previous tenant of this half must be gone before we build there */
 	release_half(half, gen >= 2 ? gen - 2 : 0, true);
@@ -239,6 +244,21 @@ refresh(MemoryContext worker_cxt)
 		XactReadOnly = true;
 
 		/*
+		 * Read as pricing_worker, a role the extension creates with SELECT
+		 * on its tables and nothing else, rather than as the bootstrap
+		 * superuser the worker connects as (it must connect before the
+		 * extension, and so the role, may exist).  Abort restores the user;
+		 * so does the code after commit.
+		 */
+		GetUserIdAndSecContext(&save_userid, &save_sec_context);
+		worker_role = get_role_oid("pricing_worker", true);
+		if (OidIsValid(worker_role))
+			SetUserIdAndSecContext(worker_role,
+								   save_sec_context |
+								   SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_RESTRICTED_OPERATION);
+
+		/*
 		 * A refresh is one statement to the worker's settings: it obeys
 		 * statement_timeout as a client's statement would (lock_timeout is
 		 * enforced by the lock manager itself).
@@ -257,6 +277,7 @@ refresh(MemoryContext worker_cxt)
 
 		SPI_finish();
 		PopActiveSnapshot();
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		CommitTransactionCommand();
 		disable_timeout(STATEMENT_TIMEOUT, false);
 	}
@@ -399,13 +420,26 @@ pricing_worker_main(Datum main_arg)
 
 	/*
 	 * A refresh is background work that competes for the same cores as the
-	 * queries it serves.  At a lower scheduling priority it takes whatever
-	 * CPU the queries leave, so their latency barely moves while it runs.
+	 * queries it serves.  As an idle-class task (Linux's SCHED_IDLE) it runs
+	 * only on CPU time the queries leave, and yields at once when one wakes
+	 * up; a lower nice value alone still lets it take whole time slices
+	 * from queries, which shows in their tail latency.  Elsewhere, or if
+	 * that is refused, a nice value has to do.
 	 */
-	errno = 0;
+#ifdef SCHED_IDLE
+	{
+		struct sched_param param = {0};
+
+		if (sched_setscheduler(0, SCHED_IDLE, &param) != 0 &&
+			setpriority(PRIO_PROCESS, 0, WORKER_NICE) != 0)
+			ereport(LOG,
+					(errmsg("could not lower the pricing refresh worker's priority: %m")));
+	}
+#else
 	if (setpriority(PRIO_PROCESS, 0, WORKER_NICE) != 0)
 		ereport(LOG,
 				(errmsg("could not lower the pricing refresh worker's priority: %m")));
+#endif
 
 	/*
 	 * The worker runs as a superuser.  Its queries must resolve to the
