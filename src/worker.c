@@ -26,7 +26,6 @@
  */
 #include "postgres.h"
 
-#include <sched.h>
 #include <sys/resource.h>
 
 #include "access/xact.h"
@@ -56,7 +55,7 @@
 #define PIN_POLL_MS				100
 /* after how long it says in the log who keeps a generation pinned */
 #define PIN_WARN_MS				10000
-/* the worker's nice value where SCHED_IDLE is not to be had */
+/* the worker's nice value: below the backends, which run at 0 */
 #define WORKER_NICE				10
 /* how often a hot standby's worker checks whether replay changed the tables */
 #define STANDBY_POLL_MS			500
@@ -420,26 +419,13 @@ pricing_worker_main(Datum main_arg)
 
 	/*
 	 * A refresh is background work that competes for the same cores as the
-	 * queries it serves.  As an idle-class task (Linux's SCHED_IDLE) it runs
-	 * only on CPU time the queries leave, and yields at once when one wakes
-	 * up; a lower nice value alone still lets it take whole time slices
-	 * from queries, which shows in their tail latency.  Elsewhere, or if
-	 * that is refused, a nice value has to do.
+	 * queries it serves: at a lower priority it takes mostly the CPU they
+	 * leave.  (The idle scheduling class was tried too: it let refreshes
+	 * starve under load without improving the queries' tail latency.)
 	 */
-#ifdef SCHED_IDLE
-	{
-		struct sched_param param = {0};
-
-		if (sched_setscheduler(0, SCHED_IDLE, &param) != 0 &&
-			setpriority(PRIO_PROCESS, 0, WORKER_NICE) != 0)
-			ereport(LOG,
-					(errmsg("could not lower the pricing refresh worker's priority: %m")));
-	}
-#else
 	if (setpriority(PRIO_PROCESS, 0, WORKER_NICE) != 0)
 		ereport(LOG,
 				(errmsg("could not lower the pricing refresh worker's priority: %m")));
-#endif
 
 	/*
 	 * The worker runs as a superuser.  Its queries must resolve to the
