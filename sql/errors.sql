@@ -1,19 +1,6 @@
 --
 -- errors: every error of SPEC section 3, with its SQLSTATE.
---
--- expect_error runs a statement and shows 'SQLSTATE: message' of the error
--- it raises, or 'no error'.
---
-CREATE FUNCTION expect_error(statement text) RETURNS text
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  EXECUTE statement;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+-- expect_error (setup.sql) shows 'SQLSTATE: message' of a statement's error.
 
 -- A little data, so that the calls that are not errors have something to find.
 INSERT INTO pricing.hotel (hotel_id, city, name) VALUES (4001, 'Errorville', 'Err');
@@ -163,4 +150,3 @@ SELECT pricing.refresh(false) > 0;
 DROP ROLE regress_pricing_nobody;
 DROP ROLE regress_pricing_reader;
 DROP ROLE regress_pricing_admin_member;
-DROP FUNCTION expect_error(text);

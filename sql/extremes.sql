@@ -30,16 +30,6 @@
 --   5018 'Extremia ' (trailing space)  p 18;  5019 'extremia'  p 19;
 --   5020 'Edgeland': rates from - 3 to + 403, around the loaded window  p 20.
 --
-CREATE FUNCTION ext_error(statement text) RETURNS text
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  EXECUTE statement;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
 
 -- the non-ASCII cities, spelled as UTF-8 bytes so that the file stays ASCII
 -- where it matters and the output never depends on the client encoding
@@ -157,19 +147,19 @@ SELECT count(*) FROM pricing.quote(9223372036854775806, current_date + 200, curr
 -- (4713-01-01 BC and 5874897-12-31), and the edges of the loaded window
 --
 -- checkout <= checkin, whatever the dates are
-SELECT ext_error($$SELECT * FROM pricing.cheapest('Extremia', 'infinity', '-infinity')$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, 'infinity', '-infinity')$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, '-infinity', '-infinity')$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, 'infinity', 'infinity')$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, 'infinity', current_date + 200)$$);
-SELECT ext_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, '-infinity')$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, '5874897-12-31', '4713-01-01 BC')$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Extremia', 'infinity', '-infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, 'infinity', '-infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, '-infinity', '-infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, 'infinity', 'infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, 'infinity', current_date + 200)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, '-infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, '5874897-12-31', '4713-01-01 BC')$$);
 -- an infinite stay, or the whole calendar: longer than pricing.max_nights
-SELECT ext_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, 'infinity')$$);
-SELECT ext_error($$SELECT * FROM pricing.cheapest('Extremia', '-infinity', current_date + 200)$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, '4713-01-01 BC', '5874897-12-31')$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, '-infinity', '4713-01-02 BC')$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, '5874897-12-01', 'infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, 'infinity')$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Extremia', '-infinity', current_date + 200)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, '4713-01-01 BC', '5874897-12-31')$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, '-infinity', '4713-01-02 BC')$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, '5874897-12-01', 'infinity')$$);
 -- stays at the ends of the calendar: no rows, no error
 SELECT count(*) FROM pricing.cheapest('Extremia', '4713-01-01 BC', '4713-01-31 BC');
 SELECT count(*) FROM pricing.cheapest('Extremia', '5874897-12-01', '5874897-12-31');
@@ -221,8 +211,8 @@ SELECT hotel_id, total
 -- guests: the ends of int.  5002's rooms take 32767 guests (smallint);
 -- the min-id hotel charges 10.00 per guest above 2 per night, up to 4.
 --
-SELECT ext_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, current_date + 202, -2147483648)$$);
-SELECT ext_error($$SELECT * FROM pricing.quote(5002, current_date + 200, current_date + 202, -2147483648)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, current_date + 202, -2147483648)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5002, current_date + 200, current_date + 202, -2147483648)$$);
 SELECT g.guests, count(c.*) AS hotels, min(c.total) AS cheapest, max(c.total) AS dearest
   FROM (VALUES (1), (2), (3), (4), (5), (32767), (32768), (2147483647)) AS g(guests)
        LEFT JOIN LATERAL pricing.cheapest('Extremia', current_date + 200, current_date + 202, g.guests) AS c ON true
@@ -232,8 +222,8 @@ SELECT room_id, total FROM pricing.quote(-9223372036854775808, current_date + 20
 --
 -- max_results: the ends of int, and the bounds 0 and 10000
 --
-SELECT ext_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, current_date + 202, 2, -2147483648)$$);
-SELECT ext_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, current_date + 202, 2, 2147483647)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, current_date + 202, 2, -2147483648)$$);
+SELECT expect_error($$SELECT * FROM pricing.cheapest('Extremia', current_date + 200, current_date + 202, 2, 2147483647)$$);
 SELECT m.max_results, count(c.*) AS hotels, string_agg(c.hotel_id::text, ',' ORDER BY c.total, c.hotel_id) AS hotel_ids
   FROM (VALUES (0), (1), (2), (5), (6), (7), (10000)) AS m(max_results)
        LEFT JOIN LATERAL pricing.cheapest('Extremia', current_date + 200, current_date + 202, 2, m.max_results) AS c ON true
@@ -459,8 +449,8 @@ VALUES (5003, current_date + 200, current_date + 203, 2),
        (-9223372036854775808, current_date + 200, current_date + 201, 3),
        (5002, current_date + 200, current_date + 202, 40000)
 RETURNING hotel_id, guests, room_id, total;
-SELECT ext_error($$INSERT INTO ext_booking (hotel_id, checkin, checkout, guests) VALUES (5003, NULL, current_date + 203, 2)$$);
-SELECT ext_error($$INSERT INTO ext_booking (hotel_id, checkin, checkout, guests) VALUES (5003, current_date + 203, current_date + 203, 2)$$);
+SELECT expect_error($$INSERT INTO ext_booking (hotel_id, checkin, checkout, guests) VALUES (5003, NULL, current_date + 203, 2)$$);
+SELECT expect_error($$INSERT INTO ext_booking (hotel_id, checkin, checkout, guests) VALUES (5003, current_date + 203, current_date + 203, 2)$$);
 SELECT count(*) FROM ext_booking;
 -- in a view and a materialized view
 CREATE VIEW ext_view AS
@@ -578,11 +568,11 @@ GRANT pricing_admin TO regress_ext_admin;
 CREATE ROLE regress_ext_reader;
 GRANT pricing_reader TO regress_ext_reader;
 SET ROLE regress_ext_reader;
-SELECT ext_error($$INSERT INTO pricing.rate (hotel_id, room_id, stay_date, price) VALUES (5001, 1, current_date + 211, 0)$$);
-SELECT ext_error($$UPDATE pricing.rate SET price = 0 WHERE hotel_id = 5003$$);
-SELECT ext_error($$DELETE FROM pricing.discount WHERE hotel_id = 5003$$);
-SELECT ext_error($$TRUNCATE pricing.fee$$);
-SELECT ext_error($$SELECT pricing.refresh(true)$$);
+SELECT expect_error($$INSERT INTO pricing.rate (hotel_id, room_id, stay_date, price) VALUES (5001, 1, current_date + 211, 0)$$);
+SELECT expect_error($$UPDATE pricing.rate SET price = 0 WHERE hotel_id = 5003$$);
+SELECT expect_error($$DELETE FROM pricing.discount WHERE hotel_id = 5003$$);
+SELECT expect_error($$TRUNCATE pricing.fee$$);
+SELECT expect_error($$SELECT pricing.refresh(true)$$);
 RESET ROLE;
 SET ROLE regress_ext_admin;
 UPDATE pricing.rate SET price = 110.00 WHERE hotel_id = 0;
@@ -595,7 +585,7 @@ CREATE FUNCTION ext_definer(p_hotel bigint) RETURNS numeric
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
 AS $$ SELECT min(total) FROM pricing.quote(p_hotel, current_date + 200, current_date + 202) $$;
 SET ROLE regress_ext_nobody;
-SELECT ext_error($$SELECT * FROM pricing.quote(5003, current_date + 200, current_date + 202)$$);
+SELECT expect_error($$SELECT * FROM pricing.quote(5003, current_date + 200, current_date + 202)$$);
 SELECT ext_definer(5003);
 RESET ROLE;
 
@@ -656,4 +646,3 @@ DROP ROLE regress_ext_admin;
 DROP ROLE regress_ext_reader;
 DROP FUNCTION ext_long_city();
 DROP FUNCTION ext_city(text);
-DROP FUNCTION ext_error(text);

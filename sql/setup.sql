@@ -12,3 +12,19 @@ SELECT pricing.refresh(true) > 0;
 -- The index serves this database, and it is empty.
 SELECT generation > 0 AS loaded, hotels, rooms, rates, last_error
 FROM pricing.status;
+
+--
+-- expect_error runs a statement and shows 'SQLSTATE: message' of the error
+-- it raises, or 'no error'.
+--
+CREATE FUNCTION expect_error(statement text) RETURNS text
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+

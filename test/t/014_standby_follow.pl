@@ -25,27 +25,8 @@ use PricingTest;
 # the bound of every wait for the standby, in seconds
 my $bound = 30;
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'pricing'
-pricing.database = 'postgres'
-pricing.shared_memory = '128MB'
-pricing.refresh_interval = '0'
-pricing.horizon_days = 60
-max_worker_processes = 16
-});
-$primary->start;
-load_sample_data($primary, 'postgres');
-wait_serving($primary, 'postgres', $SAMPLE_CHEAPEST, 'primary serves');
-
 # the standby inherits the primary's settings: no refresh interval either
-$primary->backup('backup');
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, 'backup', has_streaming => 1);
-$standby->start;
-$primary->wait_for_catchup($standby);
+my ($primary, $standby) = new_primary_and_standby();
 
 is($standby->safe_psql('postgres',
 		'SELECT pg_is_in_recovery(), current_setting(\'pricing.refresh_interval\')'),

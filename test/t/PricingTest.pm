@@ -20,6 +20,7 @@ use Test::More;
 
 our @EXPORT = qw(
   new_pricing_node
+  new_primary_and_standby
   load_sample_data
   load_bulk_data
   cheapest_query
@@ -48,8 +49,9 @@ our $SAMPLE_CHEAPEST = '1:1:309.00,2:2:379.50,3:1:430.00';
 sub new_pricing_node
 {
 	my ($name, %conf) = @_;
+	my $init = delete $conf{init} // {};
 	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
+	$node->init(%$init);
 	my %settings = (
 		shared_preload_libraries => "'pricing'",
 		'pricing.database' => "'postgres'",
@@ -63,6 +65,24 @@ sub new_pricing_node
 	$node->append_conf('postgresql.conf',
 		join('', map { "$_ = $settings{$_}\n" } sort keys %settings));
 	return $node;
+}
+
+# A streaming primary serving the sample data, and a hot standby of it,
+# started and caught up; the standby inherits the primary's settings.
+sub new_primary_and_standby
+{
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my $primary = new_pricing_node('primary', init => { allows_streaming => 1 });
+	$primary->start;
+	load_sample_data($primary, 'postgres');
+	wait_serving($primary, 'postgres', $SAMPLE_CHEAPEST, 'primary serves');
+
+	$primary->backup('backup');
+	my $standby = PostgreSQL::Test::Cluster->new('standby');
+	$standby->init_from_backup($primary, 'backup', has_streaming => 1);
+	$standby->start;
+	$primary->wait_for_catchup($standby);
+	return ($primary, $standby);
 }
 
 # CREATE EXTENSION and the small data set that $SAMPLE_CHEAPEST describes.
