@@ -8,6 +8,7 @@
 MODULE_big = pricing
 OBJS = \
 	src/arena.o \
+	src/bounds.o \
 	src/changes.o \
 	src/index.o \
 	src/load.o \
@@ -25,7 +26,7 @@ PGFILEDESC = "pricing - hotel pricing engine in shared memory"
 
 SHLIB_LINK = -lmimalloc
 
-REGRESS = setup arithmetic cheapest quote errors differential extremes
+REGRESS = setup arithmetic cheapest quote errors differential bounds extremes
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/pricing.conf
 
 # pg_isolation_regress runs specs/*.spec in the database isolation_regression,

@@ -8,7 +8,8 @@
  * into a tuplestore in the backend's own memory, then unpin: a pin never
  * outlives one call (reader.c).  They run no SQL and allocate nothing in
  * the arena.  cheapest keeps the best max_results hotels in a bounded
- * binary heap, so a city costs one pass over its rooms whatever its size.
+ * binary heap and visits a city's hotels cheapest bound first (bounds.c),
+ * so it stops after a few dozen whatever the city's size.
  *
  * Amounts leave the index as integer cents and become numeric with scale 2
  * through int64_div_fast_to_numeric.
@@ -278,59 +279,108 @@ costs_more_than(int64 base, int32 max_discount, int64 bound)
 }
 
 /*
- * One block of a city: walk the check-in night's row of every room, price
- * the rooms that are open for the stay, and offer each hotel's cheapest
- * (lowest room_id on ties: a hotel's rooms come in room_id order).  Once
- * max_results hotels are kept, a room that must cost more than the worst
- * of them (or than max_total) is not priced at all: in a big city that is
- * most rooms, and the scan becomes a pass over two rows of the block.
+ * Hotels are visited in the order of their bounds, not of their addresses,
+ * and each visit chases pointers (hotel, block, the stay's entries in the
+ * block's arrays) that are seldom in the cache.  So the scan asks for what
+ * it will need a few hotels ahead: the hotel's entry AHEAD visits before
+ * it, the hotel itself AHEAD / 2 before, its rooms' entries the visit
+ * before that.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define prefetch(addr)	__builtin_prefetch(addr)
+#else
+#define prefetch(addr)	((void) 0)
+#endif
+#define AHEAD	8
+
+/*
+ * Always inlined: GCC deems a function made of prefetches free of effects,
+ * and drops calls to it.
+ */
+static pg_attribute_always_inline void
+prefetch_visit(const PricingCity *c, const uint64 *order, int32 i,
+			   const PricingStay *stay)
+{
+	const PricingHotel *h;
+	const PricingBlock *b;
+	Size		at;
+
+	if (i + AHEAD < c->nhotels)
+		prefetch(&c->hotels[(uint32) order[i + AHEAD]]);
+	if (i + AHEAD / 2 < c->nhotels)
+		prefetch(c->hotels[(uint32) order[i + AHEAD / 2]]);
+	if (i + 1 < c->nhotels)
+	{
+		h = c->hotels[(uint32) order[i + 1]];
+		b = h->block;
+		at = (Size) stay->first * b->nrooms + h->first_room;
+		prefetch(b->nights + 2 * at);
+		prefetch(&b->rooms[h->first_room]);
+		prefetch(&b->cum[at]);
+		prefetch(&b->cum[at + (Size) stay->nights * b->nrooms]);
+	}
+}
+
+/*
+ * Visit the city's hotels in the order of their lower bounds for the stay's
+ * period (bounds.c), price the rooms that are open for the stay, and offer
+ * each hotel's cheapest (lowest room_id on ties: a hotel's rooms come in
+ * room_id order).  Once max_results hotels are kept (or max_total bounds
+ * the totals), the first hotel that must cost more than the worst of them
+ * ends the visit, as every hotel after it does too; and a room that must
+ * cost more is not priced.  A city of thousands of hotels costs a few
+ * dozen visits.
  */
 static void
-scan_block(const PricingBlock *b, const PricingStay *stay, int32 min_stars,
-		   bool limited, int128 limit, TopK *top)
+scan_city(const PricingCity *c, const PricingStay *stay, int32 min_stars,
+		  bool limited, int128 limit, TopK *top)
 {
-	const uint8 *row = b->nights + 2 * ((Size) stay->first * b->nrooms);
+	const uint64 *order = pricing_city_order(c, stay->first, stay->nights);
 	int32		n = stay->nights;
-	int32		cur = -1;
-	Candidate	best = {0};
-	bool		have = false;
 
-	for (int32 r = 0; r < b->nrooms; r++)
+	for (int32 i = 0; i < c->nhotels; i++)
 	{
-		const PricingRoom *room;
-		const PricingHotel *h;
-		PricingPrice p;
-		int64		base;
+		const PricingHotel *h = c->hotels[(uint32) order[i]];
+		const PricingBlock *b = h->block;
+		const uint8 *row = b->nights + 2 * ((Size) stay->first * b->nrooms);
+		Candidate	best = {0};
+		bool		have = false;
 
-		if (row[2 * r] < n || row[2 * r + 1] == 0 || row[2 * r + 1] > n)
-			continue;
-		room = &b->rooms[r];
-		if (stay->guests > room->max_guests)
-			continue;
-		if (room->hotel != cur)
-		{
-			if (have && !(limited && best.total > limit))
-				offer(top, &best);
-			have = false;
-			cur = room->hotel;
-		}
-		base = pricing_room_base(b, r, stay);
-		if (top->bounded && costs_more_than(base, room->max_discount, top->bound))
-			continue;
-		h = &b->hotels[room->hotel];
+		/* its total, and every later one, is at least n * K - 1 (bounds.c) */
+		if (top->bounded && (int64) (order[i] >> 32) * n - 1 > top->bound)
+			break;
+		prefetch_visit(c, order, i, stay);
 		if (h->stars < min_stars)
 			continue;
-		pricing_price(h, room, base, stay, &p);
-		if (!have || p.total < best.total)
+
+		for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
 		{
-			best.total = p.total;
-			best.hotel = h;
-			best.room_id = room->room_id;
-			have = true;
+			const PricingRoom *room = &b->rooms[r];
+			PricingPrice p;
+			int64		base;
+
+			if (row[2 * r] < n || row[2 * r + 1] == 0 || row[2 * r + 1] > n)
+				continue;
+			if (stay->guests > room->max_guests)
+				continue;
+			base = pricing_room_base(b, r, stay);
+			if (top->bounded && costs_more_than(base, room->max_discount, top->bound))
+				continue;
+			pricing_price(h, room, base, stay, &p);
+			if (!have || p.total < best.total)
+			{
+				best.total = p.total;
+				best.hotel = h;
+				best.room_id = room->room_id;
+				have = true;
+			}
 		}
+		if (have && !(limited && best.total > limit))
+			offer(top, &best);
+
+		if ((i & 1023) == 1023)
+			CHECK_FOR_INTERRUPTS();
 	}
-	if (have && !(limited && best.total > limit))
-		offer(top, &best);
 }
 
 /*
@@ -381,12 +431,9 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 		if (stay_in_window(index, &stay) &&
 			(c = pricing_index_city(index, city)) != NULL)
 		{
-			int			nhotels = 0;
 			TopK		top;
 
-			for (int i = 0; i < c->nblocks; i++)
-				nhotels += c->blocks[i].nhotels;
-			top.max_results = Min(max_results, nhotels);
+			top.max_results = Min(max_results, c->nhotels);
 			top.cands = palloc(sizeof(Candidate) * Max(top.max_results, 1));
 			top.heap = binaryheap_allocate(Max(top.max_results, 1), candidate_cmp, NULL);
 			top.ncands = 0;
@@ -394,11 +441,7 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 			top.bounded = limited;
 			top.bound = limited ? (int64) Min(limit, PG_INT64_MAX) : 0;
 
-			for (int i = 0; i < c->nblocks; i++)
-			{
-				CHECK_FOR_INTERRUPTS();
-				scan_block(&c->blocks[i], &stay, min_stars, limited, limit, &top);
-			}
+			scan_city(c, &stay, min_stars, limited, limit, &top);
 
 			/* pop worst first, so fill the sorted array from its end */
 			{

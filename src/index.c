@@ -82,7 +82,27 @@ pricing_index_add_city(PricingIndex *index, const char *city)
 		elog(ERROR, "city \"%s\" loaded twice", city);
 	entry->nblocks = 0;
 	entry->blocks = NULL;
+	entry->nhotels = 0;
+	entry->hotels = NULL;
+	entry->nperiods = 0;
+	entry->orders = NULL;
 	return entry;
+}
+
+/*
+ * Call fn for every city, once all are added (entries move while the table
+ * grows, so a pointer to one is good only until the next insertion).
+ */
+void
+pricing_index_foreach_city(PricingIndex *index,
+						   void (*fn) (PricingCity *city, void *arg), void *arg)
+{
+	pricing_city_iterator it;
+	PricingCity *city;
+
+	pricing_city_start_iterate(index->cities, &it);
+	while ((city = pricing_city_iterate(index->cities, &it)) != NULL)
+		fn(city, arg);
 }
 
 /*

@@ -265,7 +265,6 @@ build_block(LoadState *st, PricingBlock *b, const char *city,
 			r->max_guests = DatumGetInt16(tt_col(rt, rrow, 3));
 			r->base_guests = DatumGetInt16(tt_col(rt, rrow, 4));
 			r->extra_fee = DatumGetInt64(tt_col(rt, rrow, 5));
-			r->hotel = i;
 
 			key.hotel_id = h->hotel_id;
 			key.room_id = r->room_id;
@@ -402,7 +401,10 @@ load_hotels_and_rooms(LoadState *st)
 				}
 			}
 			if (pass == 0)
+			{
 				maxblocks += nblocks;
+				needed += pricing_city_order_bytes(j - i, st->ndays);
+			}
 			pfree(city);
 			i = j;
 		}
@@ -739,9 +741,18 @@ load_rates(LoadState *st)
 	st->index->nrates = nrates;
 }
 
+static void
+city_orders(PricingCity *city, void *arg)
+{
+	LoadState  *st = (LoadState *) arg;
+
+	pricing_city_orders(st->cxt, city, st->ndays);
+}
+
 /*
  * Turn nightly prices into prefix sums and sellable flags into run lengths,
- * a row (night) at a time, which is how the arrays are laid out.
+ * a row (night) at a time, which is how the arrays are laid out; first,
+ * derive each city's scan orders from them (bounds.c).
  */
 static void
 finish_blocks(LoadState *st)
@@ -763,6 +774,9 @@ finish_blocks(LoadState *st)
 		}
 		r->cum64[st->wide[i].night + 1] = st->wide[i].price;
 	}
+
+	/* from the raw prices and flags, before they are transformed */
+	pricing_index_foreach_city(st->index, city_orders, st);
 
 	for (int64 i = 0; i < st->nblocks; i++)
 	{

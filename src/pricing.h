@@ -43,6 +43,15 @@ extern int	pricing_max_nights;
 #define PRICING_NARROW_PRICE_LIMIT	((int64) (PG_UINT32_MAX / (PRICING_MAX_NIGHTS_LIMIT + 1)))
 
 #define PRICING_MAX_RESULTS		10000
+
+/*
+ * The scan orders' periods (bounds.c): a stay of at most
+ * PRICING_PERIOD_STAY nights checking in on a night of period p (nights
+ * p * PRICING_PERIOD_NIGHTS ..) uses period p's order; longer stays use
+ * the whole window's.
+ */
+#define PRICING_PERIOD_NIGHTS	14
+#define PRICING_PERIOD_STAY		8
 #define PRICING_ERROR_LEN		1024
 
 /*
@@ -61,7 +70,6 @@ typedef struct PricingRoom
 	int32		room_id;
 	int16		max_guests;
 	int16		base_guests;
-	int32		hotel;			/* index of its hotel in block->hotels */
 	int32		max_discount;	/* its hotel's largest discount, hundredths */
 	int64		extra_fee;		/* cents per extra guest per night */
 	int64	   *cum64;			/* exact prefix sums of a wide room, else NULL */
@@ -91,6 +99,7 @@ typedef struct PricingBlock
 	 * use their exact int64 cum64 instead.
 	 */
 	uint32	   *cum;
+
 } PricingBlock;
 
 typedef struct PricingDiscount
@@ -131,6 +140,18 @@ typedef struct PricingCity
 	char		status;
 	int32		nblocks;
 	PricingBlock *blocks;
+	int32		nhotels;
+	const struct PricingHotel **hotels; /* its hotels, block after block */
+
+	/*
+	 * The orders in which cheapest() visits the city's hotels (bounds.c):
+	 * one per period of PRICING_PERIOD_NIGHTS nights, then one for the
+	 * whole window.  Entry i of an order is (K << 32) | h: hotels[h] and K,
+	 * a lower bound in cents of what one night in any of its rooms costs
+	 * with everything, for stays of the order's period; entries ascend.
+	 */
+	int32		nperiods;
+	uint64	  **orders;
 } PricingCity;
 
 /* hotel_id -> hotel, a simplehash table living in the arena */
@@ -209,6 +230,22 @@ typedef struct PricingShared
 	PricingReaderSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } PricingShared;
 
+/* bounds.c */
+extern Size pricing_city_order_bytes(int64 nhotels, int32 ndays);
+extern void pricing_city_orders(MemoryContext cxt, PricingCity *city,
+								int32 ndays);
+
+/*
+ * The order in which to visit the city's hotels for a stay (bounds.c).
+ */
+static inline const uint64 *
+pricing_city_order(const PricingCity *city, int32 first, int32 nights)
+{
+	if (nights <= PRICING_PERIOD_STAY)
+		return city->orders[first / PRICING_PERIOD_NIGHTS];
+	return city->orders[city->nperiods];
+}
+
 /* changes.c */
 extern int64 pricing_change_count(void);
 
@@ -234,6 +271,9 @@ extern PricingCity *pricing_index_add_city(PricingIndex *index,
 extern void pricing_index_add_hotel(PricingIndex *index, PricingHotel *hotel);
 extern const PricingCity *pricing_index_city(const PricingIndex *index,
 											 const char *city);
+extern void pricing_index_foreach_city(PricingIndex *index,
+									   void (*fn) (PricingCity *city, void *arg),
+									   void *arg);
 extern const PricingHotel *pricing_index_hotel(const PricingIndex *index,
 											   int64 hotel_id);
 

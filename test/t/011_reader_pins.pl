@@ -66,12 +66,15 @@ sub poll
 }
 
 # Many calls in one statement; each call pins and unpins.  The stay differs
-# from row to row so that the call is repeated for each.
+# from row to row so that the call is repeated for each.  max_results makes
+# each call long, and so the pin easy to see: it must visit 10000 hotels
+# (for the top 10, the scan order would end it after a few dozen).
 sub long_query
 {
 	my ($calls) = @_;
 	return qq{SELECT count(*) FROM generate_series(1, $calls) g,
-  LATERAL pricing.cheapest('Bigcity', current_date + 1 + g % 2, current_date + 3 + g % 2) c};
+  LATERAL pricing.cheapest('Bigcity', current_date + 1 + g % 2, current_date + 3 + g % 2,
+                           max_results => 10000) c};
 }
 
 sub generations_line
@@ -308,6 +311,12 @@ for my $how ('cancel', 'terminate')
 	my $sess = psql_session($node, 'postgres');
 	my $p = $sess->pid;
 	my $calls = 2000;
+	# rows the query returns: half its calls are for each of two stays
+	my $rows = $calls / 2 * sql(
+		q{SELECT sum(n) FROM (
+		    SELECT count(*) AS n FROM pricing.cheapest('Bigcity', current_date + 1, current_date + 3, max_results => 10000)
+		    UNION ALL
+		    SELECT count(*) FROM pricing.cheapest('Bigcity', current_date + 2, current_date + 4, max_results => 10000)) x});
 	my $ticket = $sess->send(long_query($calls));
 	my $g = stop_while_pinned($sess);
 	ok($g, "stuck reader: backend $p stopped while it pins generation $g");
@@ -346,7 +355,7 @@ for my $how ('cancel', 'terminate')
 	my ($out, $err, $done) = $sess->wait($ticket);
 	ok($done && $err eq '', 'stuck reader: its query goes on and succeeds once resumed')
 	  or diag("stderr: $err");
-	is($out, 10 * $calls, "stuck reader: its query returned all $calls x 10 rows");
+	is($out, $rows, "stuck reader: its query returned all $rows rows of its $calls calls");
 	# hotel 1: 3 x 80.00 + city tax 9.00 = 249.00
 	wait_serving($node, 'postgres', '1:1:249.00,2:2:379.50,3:1:430.00',
 		'stuck reader: the change made meanwhile is served after it moved');

@@ -1,0 +1,172 @@
+/*-------------------------------------------------------------------------
+ *
+ * bounds.c
+ *		Lower bounds of hotels' prices, and the orders they give cheapest().
+ *
+ * cheapest() keeps the best max_results hotels of a city and must look at
+ * every hotel that could beat the worst of them.  In a big city almost none
+ * can, and visiting them anyway is what a query for a big city costs.  So
+ * the worker sorts each city's hotels by a lower bound of their price:
+ * cheapest() visits them in that order and stops at the first hotel whose
+ * bound already exceeds the worst kept total, since every hotel after it
+ * costs at least as much.  A city of thousands of hotels costs a few dozen
+ * visits.
+ *
+ * The bound K of a hotel is what one night costs at the least: for each of
+ * its rooms, its cheapest sellable nightly price p less the hotel's
+ * largest discount d, plus the fees per night and per guest and night (one
+ * guest at least), plus VAT at v, plus the city tax per guest and night:
+ *
+ *		K = min over rooms of floor((floor(p * (1 - d)) + fees) * (1 + v)) + tax
+ *
+ * A stay of n nights in any of its rooms costs at least n * K - 1: the
+ * subtotal is at least n * p, extra guests and the fee per stay only add,
+ * and the two roundings (discount, VAT) take at most half a cent each, the
+ * VAT's scaled by 1 + v <= 2.  Totals are whole cents.  This rests on the
+ * tables' CHECK constraints: no amount is negative, no percent over 100.
+ *
+ * Prices move with the seasons, so a bound over the whole window is loose
+ * for any one stay.  Each period of PRICING_PERIOD_NIGHTS nights gets its
+ * own order, with bounds over the nights a short stay (at most
+ * PRICING_PERIOD_STAY nights) checking in during the period can occupy;
+ * longer stays use the order of the whole window.  An order costs 8 bytes
+ * per hotel, about 0.3 bytes per rate for a year's window.
+ *
+ * Computed from the raw nightly prices and sellable flags, before load.c
+ * turns them into prefix sums and run lengths.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+
+#include "pricing.h"
+
+#define ST_SORT				sort_order
+#define ST_ELEMENT_TYPE		uint64
+#define ST_COMPARE(a, b)	((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE			static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* nights a period's bounds cover: its own, and those its stays run into */
+#define PERIOD_REACH	(PRICING_PERIOD_NIGHTS + PRICING_PERIOD_STAY - 1)
+
+/* amounts above this many cents count as this many in a bound */
+#define BOUND_CAP		((uint64) 1 << 40)
+
+static inline int32
+period_count(int32 ndays)
+{
+	return (ndays + PRICING_PERIOD_NIGHTS - 1) / PRICING_PERIOD_NIGHTS;
+}
+
+/* arena bytes of the orders of a city of nhotels hotels, roughly */
+Size
+pricing_city_order_bytes(int64 nhotels, int32 ndays)
+{
+	Size		nperiods = period_count(ndays);
+
+	return sizeof(PricingHotel *) * nhotels +
+		(sizeof(uint64 *) + 16) * (nperiods + 1) +
+		sizeof(uint64) * (nperiods + 1) * nhotels;
+}
+
+/*
+ * Enter the bounds of the hotels of block b, the city's hotels pos .. on,
+ * into the city's orders.
+ */
+static void
+block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
+{
+	int32		nperiods = city->nperiods;
+	int32		n = b->nrooms;
+	uint32	   *low;			/* cheapest sellable night, per order and room */
+	int32		room = 0;
+
+	low = palloc(sizeof(uint32) * ((Size) nperiods + 1) * Max(n, 1));
+	memset(low, 0xFF, sizeof(uint32) * ((Size) nperiods + 1) * Max(n, 1));
+
+	/*
+	 * The arrays are night-major: walk them a night at a time.  b->cum holds
+	 * each night's raw price (row d + 1 for night d; 0 for the rare prices
+	 * too large for it, which is still a bound) and b->nights each night's
+	 * sellable flag.
+	 */
+	for (int32 d = 0; d < ndays; d++)
+	{
+		const uint32 *price = b->cum + (Size) (d + 1) * n;
+		const uint8 *flags = b->nights + 2 * (Size) d * n;
+		int32		p_first = d >= PERIOD_REACH ? (d - PERIOD_REACH) / PRICING_PERIOD_NIGHTS + 1 : 0;
+		int32		p_last = d / PRICING_PERIOD_NIGHTS;
+
+		for (int32 s = 0; s < n; s++)
+		{
+			if (!flags[2 * s])
+				continue;
+			for (int32 p = p_first; p <= p_last; p++)
+				low[(Size) p * n + s] = Min(low[(Size) p * n + s], price[s]);
+			low[(Size) nperiods * n + s] = Min(low[(Size) nperiods * n + s], price[s]);
+		}
+	}
+
+	for (int32 i = 0; i < b->nhotels; i++)
+	{
+		const PricingHotel *h = &b->hotels[i];
+
+		/* less is still a bound: keep the arithmetic well inside 64 bits */
+		uint64		fees = Min((uint64) Max(h->fee_night, 0) + Max(h->fee_guest_night, 0), BOUND_CAP);
+		uint64		vat = Min(Max(h->vat_percent, 0), 10000);
+		uint64		tax = Min((uint64) Max(h->city_tax, 0), BOUND_CAP);
+
+		Assert(h->first_room == room);
+		city->hotels[pos + i] = h;
+		for (int32 p = 0; p <= nperiods; p++)
+		{
+			uint64		k = PG_UINT32_MAX;
+
+			for (int32 r = room; r < room + h->nrooms; r++)
+			{
+				uint64		l = low[(Size) p * n + r];
+				uint64		d = Min(Max(b->rooms[r].max_discount, 0), 10000);
+
+				/* a room without a sellable night keeps any bound */
+				if (l != PG_UINT32_MAX)
+					k = Min(k, (l * (10000 - d) / 10000 + fees) * (10000 + vat) / 10000 + tax);
+			}
+			city->orders[p][pos + i] = (Min(k, PG_UINT32_MAX) << 32) | (uint32) (pos + i);
+		}
+		room += h->nrooms;
+	}
+	pfree(low);
+}
+
+/*
+ * Compute the city's orders, in cxt, from its blocks' raw nightly data.
+ */
+void
+pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays)
+{
+	int32		pos = 0;
+
+	city->nhotels = 0;
+	for (int32 i = 0; i < city->nblocks; i++)
+		city->nhotels += city->blocks[i].nhotels;
+	city->nperiods = period_count(ndays);
+	city->hotels = MemoryContextAlloc(cxt, sizeof(PricingHotel *) * Max(city->nhotels, 1));
+	city->orders = MemoryContextAlloc(cxt, sizeof(uint64 *) * (city->nperiods + 1));
+	for (int32 p = 0; p <= city->nperiods; p++)
+		city->orders[p] = MemoryContextAlloc(cxt, sizeof(uint64) * Max(city->nhotels, 1));
+
+	for (int32 i = 0; i < city->nblocks; i++)
+	{
+		block_bounds(city, &city->blocks[i], ndays, pos);
+		pos += city->blocks[i].nhotels;
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	for (int32 p = 0; p <= city->nperiods; p++)
+		sort_order(city->orders[p], city->nhotels);
+}
