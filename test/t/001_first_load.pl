@@ -99,5 +99,16 @@ like($pid, qr/^\d+$/, 'status.worker_pid is set');
 is(worker_pid_from_activity($node), $pid,
 	'status.worker_pid is the pricing refresh worker of pg_stat_activity');
 
+# The worker runs below the backends' priority (lower_priority() in
+# worker.c): at nice 10, and where Linux groups sessions into autogroups,
+# which share the CPU before nice values count, its group at nice 10 too.
+my @stat = split ' ', (slurp_file("/proc/$pid/stat") =~ s/^.*\) //sr);
+is($stat[16], 10, 'the worker runs at nice 10');
+if (-e "/proc/$pid/autogroup")
+{
+	like(slurp_file("/proc/$pid/autogroup"),
+		qr/ nice 10$/m, 'and so does its autogroup');
+}
+
 $node->stop;
 done_testing();
