@@ -724,8 +724,12 @@ load_rates(LoadState *st)
 		price = numeric_cents(slot_notnull(slot, a_price), "price");
 		if (price < 0)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("pricing.rate.price holds a negative value")));
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("pricing.rate.price holds a negative value, which its CHECK constraint forbids"),
+					 errdetail("The rate is of room %d of hotel " INT64_FORMAT " for %s; the index relies on the constraint.",
+							   key.room_id, key.hotel_id,
+							   DatumGetCString(DirectFunctionCall1(date_out,
+																   DateADTGetDatum(first + (DateADT) night))))));
 		if (price < PRICING_NARROW_PRICE_LIMIT)
 			b->cum[at + b->nrooms] = (uint32) price;	/* row night + 1 */
 		else
@@ -813,6 +817,41 @@ finish_blocks(LoadState *st)
 }
 
 /*
+ * The CHECK constraints the index relies on.  The tables are the user's, and
+ * a constraint can be dropped; a row that then breaks it would not only get
+ * a price the contract does not define, it would make cheapest's bounds
+ * (bounds.c) and pruning wrong for other hotels too, which must not pass in
+ * silence.  So the refresh checks them (negative prices are refused as the
+ * rates are decoded) and fails on the first violation, naming it.
+ */
+static void
+check_constraints(void)
+{
+	run_query("SELECT t, c, v, id FROM ("
+			  " SELECT 1 AS o, 'hotel' AS t, 'vat_percent' AS c, vat_percent::text AS v, hotel_id::text AS id"
+			  "  FROM pricing.hotel WHERE NOT (vat_percent >= 0 AND vat_percent <= 100)"
+			  " UNION ALL SELECT 2, 'hotel', 'city_tax', city_tax::text, hotel_id::text"
+			  "  FROM pricing.hotel WHERE city_tax < 0"
+			  " UNION ALL SELECT 3, 'room', 'extra_guest_fee', extra_guest_fee::text, hotel_id::text"
+			  "  FROM pricing.room WHERE extra_guest_fee < 0"
+			  " UNION ALL SELECT 4, 'discount', 'percent', percent::text, hotel_id::text"
+			  "  FROM pricing.discount WHERE NOT (percent > 0 AND percent <= 100)"
+			  " UNION ALL SELECT 5, 'fee', 'amount', amount::text, hotel_id::text"
+			  "  FROM pricing.fee WHERE amount < 0"
+			  ") x ORDER BY o LIMIT 1");
+	if (SPI_processed == 0)
+		return;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("pricing.%s.%s holds %s, which its CHECK constraint forbids",
+					text_col(SPI_tuptable, 0, 1), text_col(SPI_tuptable, 0, 2),
+					text_col(SPI_tuptable, 0, 3)),
+			 errdetail("The row is of hotel %s; the index relies on the constraint.",
+					   text_col(SPI_tuptable, 0, 4))));
+}
+
+/*
  * Build a whole generation in cxt.  The caller owns the transaction, the
  * snapshot and the SPI connection.
  */
@@ -845,6 +884,7 @@ pricing_load_index(MemoryContext cxt)
 	index->ndays = st.ndays;
 	index->change_count = pricing_change_count();
 
+	check_constraints();
 	load_hotels_and_rooms(&st);
 	load_discounts(&st);
 	load_fees(&st);

@@ -1,5 +1,6 @@
 # Refresh failures of every kind: a statement timeout during the load, a
-# lock the worker cannot get, source tables altered and dropped.  Each time
+# lock the worker cannot get, source tables altered and dropped, rows that
+# break a dropped CHECK constraint.  Each time
 # the old generation keeps serving, the error is clear in the log, in
 # pricing.status and through refresh(true) (with its own SQLSTATE), the
 # worker stays up, and it recovers once the cause is gone.  (A renamed
@@ -262,6 +263,55 @@ my $log_offset = -s $node->logfile;
 		'index agrees with the reference computed from the tables');
 }
 
+# --- a CHECK constraint dropped, and a row that breaks it ----------------------
+# The index relies on the constraints (cheapest's bounds assume no amount is
+# negative and no percent over 100): a refresh refuses such a row, names it,
+# and the old generation serves until the row is corrected.
+for my $case (
+	[ 'pricing.hotel', 'hotel_vat_percent_check',
+		'UPDATE pricing.hotel SET vat_percent = 120 WHERE hotel_id = 3',
+		'UPDATE pricing.hotel SET vat_percent = 0 WHERE hotel_id = 3',
+		'pricing.hotel.vat_percent holds 120.00, which its CHECK constraint forbids',
+		'The row is of hotel 3; the index relies on the constraint.' ],
+	[ 'pricing.fee', 'fee_amount_check',
+		q{INSERT INTO pricing.fee (hotel_id, name, amount, per) VALUES (1, 'refund', -5, 'stay')},
+		q{DELETE FROM pricing.fee WHERE name = 'refund'},
+		'pricing.fee.amount holds -5.00, which its CHECK constraint forbids',
+		'The row is of hotel 1; the index relies on the constraint.' ],
+	[ 'pricing.discount', 'discount_percent_check',
+		q{INSERT INTO pricing.discount (hotel_id, percent) VALUES (2, 150)},
+		q{DELETE FROM pricing.discount WHERE percent = 150},
+		'pricing.discount.percent holds 150.00, which its CHECK constraint forbids',
+		'The row is of hotel 2; the index relies on the constraint.' ],
+	[ 'pricing.rate', 'rate_price_check',
+		q{UPDATE pricing.rate SET price = -1 WHERE hotel_id = 1 AND room_id = 1 AND stay_date = current_date + 6},
+		q{UPDATE pricing.rate SET price = 100 WHERE hotel_id = 1 AND room_id = 1 AND stay_date = current_date + 6},
+		'pricing.rate.price holds a negative value, which its CHECK constraint forbids',
+		'The rate is of room 1 of hotel 1 for ' ])
+{
+	my ($table, $constraint, $break, $mend, $message, $detail) = @$case;
+	my $what = "$constraint dropped";
+	my $before = cheapest($node, 'postgres');
+	$node->safe_psql('postgres', "ALTER TABLE $table DROP CONSTRAINT $constraint; $break");
+	my $err = refresh_until_fails('23514', $what);
+	my $gen = status_of($node, 'postgres', 'generation');
+	like($err, qr/\Q$message\E/, "$what: the error names the column and the value");
+	like($err, qr/\Q$message (${detail}\E/, "$what: and the row (the worker's detail)");
+	old_generation_serves($gen, $before, qr/\Q$message\E/, $what);
+
+	$node->safe_psql('postgres', $mend);
+	$node->safe_psql('postgres', "ALTER TABLE $table ADD CONSTRAINT $constraint CHECK ("
+		  . { hotel_vat_percent_check => 'vat_percent BETWEEN 0 AND 100',
+			  fee_amount_check => 'amount >= 0',
+			  discount_percent_check => 'percent > 0 AND percent <= 100',
+			  rate_price_check => 'price >= 0' }->{$constraint} . ')');
+	cmp_ok($node->safe_psql('postgres', 'SELECT pricing.refresh(true)'),
+		'>', $gen, "$what: once the row is corrected, refresh(true) succeeds");
+	is(cheapest($node, 'postgres'), $before, "$what: and the answer is as before");
+	is(cheapest($node, 'postgres'), reference($node, 'postgres'),
+		"$what: which the reference computed from the tables agrees with");
+}
+
 # --- the log -----------------------------------------------------------------
 my $log = slurp_file($node->logfile, $log_offset);
 for my $cause (
@@ -269,9 +319,10 @@ for my $cause (
 	'canceling statement due to lock timeout',
 	'column "available" of relation "pricing.rate" has type bigint instead of integer',
 	'column "min_stay" of relation "pricing.rate" does not exist',
-	'relation "pricing.fee" does not exist')
+	'relation "pricing.fee" does not exist',
+	'pricing.discount.percent holds 150.00, which its CHECK constraint forbids')
 {
-	like($log, qr/LOG:  pricing refresh failed: \Q$cause\E\n.*HINT:  Generation \d+ keeps serving\./,
+	like($log, qr/LOG:  pricing refresh failed: \Q$cause\E\n(?:.*DETAIL:  .*\n)?.*HINT:  Generation \d+ keeps serving\./,
 		"the log tells: $cause, and which generation keeps serving");
 }
 unlike($log, qr/terminated by signal|was terminated|PANIC|TRAP:/,
