@@ -23,7 +23,8 @@
  * subtotal is at least n * p, extra guests and the fee per stay only add,
  * and the two roundings (discount, VAT) take at most half a cent each, the
  * VAT's scaled by 1 + v <= 2.  Totals are whole cents.  This rests on the
- * tables' CHECK constraints: no amount is negative, no percent over 100.
+ * tables' CHECK constraints, no amount negative and no percent over 100,
+ * which a refresh checks before it loads anything (load.c).
  *
  * Prices move with the seasons, so a bound over the whole window is loose
  * for any one stay.  Each period of PRICING_PERIOD_NIGHTS nights gets its
@@ -117,11 +118,13 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
 		const PricingHotel *h = &b->hotels[i];
 
 		/* less is still a bound: keep the arithmetic well inside 64 bits */
-		uint64		fees = Min((uint64) Max(h->fee_night, 0) + Max(h->fee_guest_night, 0), BOUND_CAP);
-		uint64		vat = Min(Max(h->vat_percent, 0), 10000);
-		uint64		tax = Min((uint64) Max(h->city_tax, 0), BOUND_CAP);
+		uint64		fees = Min((uint64) (h->fee_night + h->fee_guest_night), BOUND_CAP);
+		uint64		vat = h->vat_percent;
+		uint64		tax = Min((uint64) h->city_tax, BOUND_CAP);
 
 		Assert(h->first_room == room);
+		Assert(h->vat_percent >= 0 && h->vat_percent <= 10000);
+		Assert(h->fee_night >= 0 && h->fee_guest_night >= 0 && h->city_tax >= 0);
 		city->hotels[pos + i] = h;
 		for (int32 p = 0; p <= nperiods; p++)
 		{
@@ -130,7 +133,9 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
 			for (int32 r = room; r < room + h->nrooms; r++)
 			{
 				uint64		l = low[(Size) p * n + r];
-				uint64		d = Min(Max(b->rooms[r].max_discount, 0), 10000);
+				uint64		d = b->rooms[r].max_discount;
+
+				Assert(d <= 10000);
 
 				/* a room without a sellable night keeps any bound */
 				if (l != PG_UINT32_MAX)

@@ -340,9 +340,8 @@ scan_city(const PricingCity *c, const PricingStay *stay, int32 min_stars,
 
 	for (int32 i = 0; i < c->nhotels; i++)
 	{
-		const PricingHotel *h = c->hotels[(uint32) order[i]];
-		const PricingBlock *b = h->block;
-		const uint8 *row = b->nights + 2 * ((Size) stay->first * b->nrooms);
+		const PricingHotel *h;
+		const PricingBlock *b;
 		Candidate	best = {0};
 		bool		have = false;
 
@@ -350,18 +349,18 @@ scan_city(const PricingCity *c, const PricingStay *stay, int32 min_stars,
 		if (top->bounded && (int64) (order[i] >> 32) * n - 1 > top->bound)
 			break;
 		prefetch_visit(c, order, i, stay);
+		h = c->hotels[(uint32) order[i]];
 		if (h->stars < min_stars)
 			continue;
 
+		b = h->block;
 		for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
 		{
 			const PricingRoom *room = &b->rooms[r];
 			PricingPrice p;
 			int64		base;
 
-			if (row[2 * r] < n || row[2 * r + 1] == 0 || row[2 * r + 1] > n)
-				continue;
-			if (stay->guests > room->max_guests)
+			if (!pricing_room_open(b, r, stay) || stay->guests > room->max_guests)
 				continue;
 			base = pricing_room_base(b, r, stay);
 			if (top->bounded && costs_more_than(base, room->max_discount, top->bound))

@@ -141,22 +141,29 @@ room_bytes(int32 ndays)
 	return 2 * (Size) ndays + sizeof(uint32) * ((Size) ndays + 1);
 }
 
-/* column accessors for the current SPI result */
+/* column attno of row row of an SPI result */
 static inline Datum
-col(HeapTuple tuple, int attno, bool *isnull)
+col(SPITupleTable *tt, uint64 row, int attno, bool *isnull)
 {
-	return SPI_getbinval(tuple, SPI_tuptable->tupdesc, attno, isnull);
+	return SPI_getbinval(tt->vals[row], tt->tupdesc, attno, isnull);
 }
 
 static inline Datum
-col_notnull(HeapTuple tuple, int attno)
+col_notnull(SPITupleTable *tt, uint64 row, int attno)
 {
 	bool		isnull;
-	Datum		d = col(tuple, attno, &isnull);
+	Datum		d = col(tt, row, attno, &isnull);
 
 	if (isnull)
 		elog(ERROR, "unexpected NULL in column %d of a pricing source query", attno);
 	return d;
+}
+
+/* ... as a C string */
+static char *
+text_col(SPITupleTable *tt, uint64 row, int attno)
+{
+	return TextDatumGetCString(col_notnull(tt, row, attno));
 }
 
 /*
@@ -176,29 +183,6 @@ run_query(const char *sql)
 		elog(ERROR, "pricing source query failed: %s", SPI_result_code_string(rc));
 }
 
-/* the text of column attno of row row of an SPI result, as a C string */
-static char *
-text_col(SPITupleTable *tt, uint64 row, int attno)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tt->vals[row], tt->tupdesc, attno, &isnull);
-
-	if (isnull)
-		elog(ERROR, "unexpected NULL in column %d of a pricing source query", attno);
-	return TextDatumGetCString(d);
-}
-
-static inline Datum
-tt_col(SPITupleTable *tt, uint64 row, int attno)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tt->vals[row], tt->tupdesc, attno, &isnull);
-
-	if (isnull)
-		elog(ERROR, "unexpected NULL in column %d of a pricing source query", attno);
-	return d;
-}
-
 /*
  * A copy in the arena of a text (or bpchar) column, as a varlena: readers
  * hand it to the tuplestore as it is, which copies it while they hold their
@@ -207,7 +191,7 @@ tt_col(SPITupleTable *tt, uint64 row, int attno)
 static const text *
 arena_text(LoadState *st, SPITupleTable *tt, uint64 row, int attno)
 {
-	text	   *src = DatumGetTextPP(tt_col(tt, row, attno));
+	text	   *src = DatumGetTextPP(col_notnull(tt, row, attno));
 	Size		len = VARSIZE_ANY_EXHDR(src);
 	text	   *copy = MemoryContextAlloc(st->cxt, VARHDRSZ + len);
 
@@ -221,7 +205,7 @@ arena_text(LoadState *st, SPITupleTable *tt, uint64 row, int attno)
  * nrooms rooms between them.
  */
 static void
-build_block(LoadState *st, PricingBlock *b, const char *city,
+build_block(LoadState *st, PricingBlock *b,
 			SPITupleTable *ht, SPITupleTable *rt,
 			HotelRows *hotels, int32 nhotels, int32 nrooms)
 {
@@ -241,13 +225,12 @@ build_block(LoadState *st, PricingBlock *b, const char *city,
 		PricingHotel *h = &b->hotels[i];
 		uint64		row = hotels[i].hotel_row;
 
-		h->hotel_id = DatumGetInt64(tt_col(ht, row, 1));
-		h->city = city;
+		h->hotel_id = DatumGetInt64(col_notnull(ht, row, 1));
 		h->name = arena_text(st, ht, row, 3);
-		h->stars = DatumGetInt16(tt_col(ht, row, 4));
+		h->stars = DatumGetInt16(col_notnull(ht, row, 4));
 		h->currency = arena_text(st, ht, row, 5);
-		h->vat_percent = DatumGetInt32(tt_col(ht, row, 6));
-		h->city_tax = DatumGetInt64(tt_col(ht, row, 7));
+		h->vat_percent = DatumGetInt32(col_notnull(ht, row, 6));
+		h->city_tax = DatumGetInt64(col_notnull(ht, row, 7));
 		h->block = b;
 		h->first_room = slot;
 		h->nrooms = hotels[i].nrooms;
@@ -261,10 +244,10 @@ build_block(LoadState *st, PricingBlock *b, const char *city,
 			RoomEntry  *entry;
 			bool		found;
 
-			r->room_id = DatumGetInt32(tt_col(rt, rrow, 2));
-			r->max_guests = DatumGetInt16(tt_col(rt, rrow, 3));
-			r->base_guests = DatumGetInt16(tt_col(rt, rrow, 4));
-			r->extra_fee = DatumGetInt64(tt_col(rt, rrow, 5));
+			r->room_id = DatumGetInt32(col_notnull(rt, rrow, 2));
+			r->max_guests = DatumGetInt16(col_notnull(rt, rrow, 3));
+			r->base_guests = DatumGetInt16(col_notnull(rt, rrow, 4));
+			r->extra_fee = DatumGetInt64(col_notnull(rt, rrow, 5));
 
 			key.hotel_id = h->hotel_id;
 			key.room_id = r->room_id;
@@ -316,7 +299,7 @@ load_hotels_and_rooms(LoadState *st)
 
 		for (uint64 i = 0; i < nh; i++)
 		{
-			byid[i].id = DatumGetInt64(tt_col(ht, i, 1));
+			byid[i].id = DatumGetInt64(col_notnull(ht, i, 1));
 			byid[i].row = i;
 			rows[i].hotel_row = i;
 		}
@@ -325,10 +308,10 @@ load_hotels_and_rooms(LoadState *st)
 		{
 			HotelRows  *h = &rows[byid[k].row];
 
-			if (r < nr && DatumGetInt64(tt_col(rt, r, 1)) < byid[k].id)
+			if (r < nr && DatumGetInt64(col_notnull(rt, r, 1)) < byid[k].id)
 				break;			/* a room of an unknown hotel: below */
 			h->first_room = r;
-			while (r < nr && DatumGetInt64(tt_col(rt, r, 1)) == byid[k].id)
+			while (r < nr && DatumGetInt64(col_notnull(rt, r, 1)) == byid[k].id)
 				r++;
 			h->nrooms = (int32) (r - h->first_room);
 			index->nrooms += h->nrooms;
@@ -336,7 +319,7 @@ load_hotels_and_rooms(LoadState *st)
 		/* the foreign key makes this impossible within one snapshot */
 		if (r < nr)
 			elog(ERROR, "room of unknown hotel " INT64_FORMAT " in pricing.room",
-				 DatumGetInt64(tt_col(rt, r, 1)));
+				 DatumGetInt64(col_notnull(rt, r, 1)));
 		pfree(byid);
 	}
 	st->rooms = room_hash_create(CurrentMemoryContext, Max(nr, 16), NULL);
@@ -396,7 +379,7 @@ load_hotels_and_rooms(LoadState *st)
 							room_bytes(st->ndays) * Max(nrooms, 1) + 64;
 					}
 					else
-						build_block(st, &entry->blocks[b++], entry->city, ht, rt,
+						build_block(st, &entry->blocks[b++], ht, rt,
 									&rows[first], (int32) (k - first), nrooms);
 				}
 			}
@@ -439,11 +422,11 @@ load_discounts(LoadState *st)
 
 	while (i < n)
 	{
-		int64		hotel_id = DatumGetInt64(col_notnull(SPI_tuptable->vals[i], 1));
+		int64		hotel_id = DatumGetInt64(col_notnull(SPI_tuptable, i, 1));
 		PricingHotel *h = (PricingHotel *) pricing_index_hotel(st->index, hotel_id);
 		uint64		j = i;
 
-		while (j < n && DatumGetInt64(col_notnull(SPI_tuptable->vals[j], 1)) == hotel_id)
+		while (j < n && DatumGetInt64(col_notnull(SPI_tuptable, j, 1)) == hotel_id)
 			j++;
 		if (h == NULL)
 			elog(ERROR, "discount of unknown hotel " INT64_FORMAT " in pricing.discount", hotel_id);
@@ -452,21 +435,21 @@ load_discounts(LoadState *st)
 		h->discounts = MemoryContextAlloc(st->cxt, h->ndiscounts * sizeof(PricingDiscount));
 		for (uint64 k = i; k < j; k++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[k];
+			SPITupleTable *tt = SPI_tuptable;
 			PricingDiscount *d = &h->discounts[k - i];
 			bool		isnull;
 			Datum		v;
 
-			v = col(tup, 2, &isnull);
+			v = col(tt, k, 2, &isnull);
 			d->all_rooms = isnull;
 			d->room_id = isnull ? 0 : DatumGetInt32(v);
-			d->percent = DatumGetInt32(col_notnull(tup, 3));
-			d->min_nights = DatumGetInt32(col_notnull(tup, 4));
-			v = col(tup, 5, &isnull);
+			d->percent = DatumGetInt32(col_notnull(tt, k, 3));
+			d->min_nights = DatumGetInt32(col_notnull(tt, k, 4));
+			v = col(tt, k, 5, &isnull);
 			d->checkin_from = isnull ? DATEVAL_NOBEGIN : DatumGetDateADT(v);
-			v = col(tup, 6, &isnull);
+			v = col(tt, k, 6, &isnull);
 			d->checkin_to = isnull ? DATEVAL_NOEND : DatumGetDateADT(v);
-			v = col(tup, 7, &isnull);
+			v = col(tt, k, 7, &isnull);
 			d->min_days_ahead = isnull ? -1 : DatumGetInt32(v);
 
 			/* an upper bound of any stay's discount, for pruning */
@@ -495,15 +478,14 @@ load_fees(LoadState *st)
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		int64		hotel_id = DatumGetInt64(col_notnull(tup, 1));
+		int64		hotel_id = DatumGetInt64(col_notnull(SPI_tuptable, i, 1));
 		PricingHotel *h = (PricingHotel *) pricing_index_hotel(st->index, hotel_id);
 
 		if (h == NULL)
 			elog(ERROR, "fee of unknown hotel " INT64_FORMAT " in pricing.fee", hotel_id);
-		h->fee_stay = DatumGetInt64(col_notnull(tup, 2));
-		h->fee_night = DatumGetInt64(col_notnull(tup, 3));
-		h->fee_guest_night = DatumGetInt64(col_notnull(tup, 4));
+		h->fee_stay = DatumGetInt64(col_notnull(SPI_tuptable, i, 2));
+		h->fee_night = DatumGetInt64(col_notnull(SPI_tuptable, i, 3));
+		h->fee_guest_night = DatumGetInt64(col_notnull(SPI_tuptable, i, 4));
 	}
 	SPI_freetuptable(SPI_tuptable);
 }

@@ -43,6 +43,7 @@ extern int	pricing_max_nights;
 #define PRICING_NARROW_PRICE_LIMIT	((int64) (PG_UINT32_MAX / (PRICING_MAX_NIGHTS_LIMIT + 1)))
 
 #define PRICING_MAX_RESULTS		10000
+#define PRICING_ERROR_LEN		1024
 
 /*
  * The scan orders' periods (bounds.c): a stay of at most
@@ -52,7 +53,6 @@ extern int	pricing_max_nights;
  */
 #define PRICING_PERIOD_NIGHTS	14
 #define PRICING_PERIOD_STAY		8
-#define PRICING_ERROR_LEN		1024
 
 /*
  * The index: one generation, built by the worker in its own memory context
@@ -60,10 +60,11 @@ extern int	pricing_max_nights;
  *
  * Hotels are grouped by city, and a city's hotels are laid out in one or
  * more blocks.  A block keeps the nightly data of its rooms night-major:
- * the entries of night d of all the block's rooms are adjacent.  A query
- * for a check-in night therefore reads a few contiguous rows of the block
- * instead of one cache line per room, which is what bounds the speed of a
- * big city (the per-room layout spent most of its time in cache misses).
+ * the entries of night d of all the block's rooms are adjacent, so the
+ * passes over a whole block (the refresh turning prices into prefix sums,
+ * flags into run lengths, and deriving the scan orders of bounds.c) run
+ * through memory in order.  cheapest() visits only the few hotels its scan
+ * order leads to, a handful of entries in each.
  */
 typedef struct PricingRoom
 {
@@ -99,7 +100,6 @@ typedef struct PricingBlock
 	 * use their exact int64 cum64 instead.
 	 */
 	uint32	   *cum;
-
 } PricingBlock;
 
 typedef struct PricingDiscount
@@ -117,7 +117,6 @@ typedef struct PricingHotel
 {
 	int64		hotel_id;
 	const text *name;			/* varlenas, ready to be returned */
-	const char *city;
 	const text *currency;		/* bpchar, as stored */
 	int16		stars;
 	int32		vat_percent;	/* hundredths of a percent */

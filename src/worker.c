@@ -473,7 +473,7 @@ pricing_worker_main(Datum main_arg)
 	lower_priority();
 
 	/*
-	 * The worker runs as a superuser.  Its queries must resolve to the
+	 * The worker connects as a superuser.  Its queries must resolve to the
 	 * system's operators and functions only, never to objects that whoever
 	 * may create them in a schema on the configured search_path put there
 	 * (an operator numeric * integer in public would otherwise be chosen
