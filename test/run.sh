@@ -67,24 +67,19 @@ rc=${PIPESTATUS[0]}
 set -e
 
 if [ "$rc" -ne 0 ]; then
-	# pg_regress failed (then prove did not run): its diffs and server log
-	if [ -s "$WORK/regression.diffs" ]; then
-		say "regression.diffs"
-		cat "$WORK/regression.diffs"
-		if [ -f "$WORK/tmp_check/log/postmaster.log" ]; then
-			say "tmp_check/log/postmaster.log (last 100 lines)"
-			tail -n 100 "$WORK/tmp_check/log/postmaster.log"
+	# show_diffs diffs log: what a failed pg_regress run left, if it failed
+	show_diffs() {
+		[ -s "$WORK/$1" ] || return 0
+		say "$1"
+		cat "$WORK/$1"
+		if [ -f "$WORK/$2" ]; then
+			say "$2 (last 100 lines)"
+			tail -n 100 "$WORK/$2"
 		fi
-	fi
-	# the isolation specs failed (then prove did not run): their diffs and log
-	if [ -s "$WORK/output_iso/regression.diffs" ]; then
-		say "output_iso/regression.diffs"
-		cat "$WORK/output_iso/regression.diffs"
-		if [ -f "$WORK/output_iso/log/postmaster.log" ]; then
-			say "output_iso/log/postmaster.log (last 100 lines)"
-			tail -n 100 "$WORK/output_iso/log/postmaster.log"
-		fi
-	fi
+	}
+	# pg_regress or the isolation specs failed (then prove did not run)
+	show_diffs regression.diffs tmp_check/log/postmaster.log
+	show_diffs output_iso/regression.diffs output_iso/log/postmaster.log
 	# TAP tests that failed: their test log and the server logs of their nodes
 	failed=$(sed -n 's|^test/t/\([^ ]*\)\.pl  *(Wstat.*|\1|p' "$WORK/installcheck.out" | sort -u)
 	for t in $failed; do

@@ -311,12 +311,15 @@ latency() {
 	done
 	echo "$total"
 }
+# latency_line clients idle_p50 idle_p99 idle_n refreshes ref_p50 ref_p99 ref_n
+latency_line() {
+	printf '%s clients: idle p50 %s ms p99 %s ms (%s transactions); refreshing (%s refreshes) p50 %s ms p99 %s ms (%s transactions)\n' "$@"
+}
 say "latency: $ROUNDS pairs of runs of cheapest, idle then refreshing continuously; $CLIENTS clients"
 N_REFRESH=$(latency all "$CLIENTS")
 read -r IDLE_P50 IDLE_P99 IDLE_N <<<"$(percentiles all-idle-)"
 read -r REF_P50 REF_P99 REF_N <<<"$(percentiles all-refresh-)"
-printf '%s clients: idle p50 %s ms p99 %s ms (%s transactions); refreshing (%s refreshes) p50 %s ms p99 %s ms (%s transactions)\n' \
-	"$CLIENTS" "$IDLE_P50" "$IDLE_P99" "$IDLE_N" "$N_REFRESH" "$REF_P50" "$REF_P99" "$REF_N"
+latency_line "$CLIENTS" "$IDLE_P50" "$IDLE_P99" "$IDLE_N" "$N_REFRESH" "$REF_P50" "$REF_P99" "$REF_N"
 # and with one client fewer than cores, so that the clients and the worker
 # need not share a core
 FEWER=
@@ -326,8 +329,7 @@ if [ "$CLIENTS" -gt 1 ]; then
 	N_REFRESH_FEWER=$(latency fewer "$FEWER")
 	read -r F_IDLE_P50 F_IDLE_P99 F_IDLE_N <<<"$(percentiles fewer-idle-)"
 	read -r F_REF_P50 F_REF_P99 F_REF_N <<<"$(percentiles fewer-refresh-)"
-	printf '%s clients: idle p50 %s ms p99 %s ms (%s transactions); refreshing (%s refreshes) p50 %s ms p99 %s ms (%s transactions)\n' \
-		"$FEWER" "$F_IDLE_P50" "$F_IDLE_P99" "$F_IDLE_N" "$N_REFRESH_FEWER" "$F_REF_P50" "$F_REF_P99" "$F_REF_N"
+	latency_line "$FEWER" "$F_IDLE_P50" "$F_IDLE_P99" "$F_IDLE_N" "$N_REFRESH_FEWER" "$F_REF_P50" "$F_REF_P99" "$F_REF_N"
 fi
 
 # --- full refresh against COPY of the same rows ---------------------------------------

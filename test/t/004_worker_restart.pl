@@ -102,11 +102,7 @@ $bg->query_safe(
 	q{LOCK TABLE pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee IN ACCESS EXCLUSIVE MODE}
 );
 $node->safe_psql('postgres', 'SELECT pricing.refresh(false)');
-ok( $node->poll_query_until(
-		'postgres',
-		q{SELECT count(*) > 0 FROM pg_stat_activity
-		   WHERE backend_type = 'pricing refresh worker' AND wait_event_type = 'Lock'}),
-	'the worker waits for the lock in a refresh');
+ok(worker_waits_for_lock($node), 'the worker waits for the lock in a refresh');
 is($node->safe_psql('postgres', "SELECT pg_terminate_backend($pid3)"),
 	't', 'pg_terminate_backend(worker) during a refresh');
 my $pid4 = serve_until_new_worker($pid3, 'after SIGTERM during a refresh');

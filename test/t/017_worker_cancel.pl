@@ -32,10 +32,7 @@ is(worker_pid($node), $pid, 'the same worker answered: the cancel did not end it
 my $locker = $node->background_psql('postgres');
 $locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE;');
 $node->safe_psql('postgres', 'SELECT pricing.refresh(false)');
-ok( $node->poll_query_until(
-		'postgres',
-		"SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $pid"),
-	'the refresh waits for the lock');
+ok(worker_waits_for_lock($node), 'the refresh waits for the lock');
 $node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)");
 ok( $node->poll_query_until(
 		'postgres',

@@ -75,11 +75,7 @@ $bg->query_safe('LOCK TABLE pricing.rate IN ACCESS EXCLUSIVE MODE');
 $bg->query_safe(
 	'UPDATE pricing.rate SET price = 10.00 WHERE hotel_id = 2 AND room_id = 2');
 $node->safe_psql('postgres', 'SELECT pricing.refresh(false)');
-ok( $node->poll_query_until(
-		'postgres',
-		q{SELECT count(*) > 0 FROM pg_stat_activity
-		   WHERE backend_type = 'pricing refresh worker' AND wait_event_type = 'Lock'}),
-	'the worker waits for the lock in a refresh');
+ok(worker_waits_for_lock($node), 'the worker waits for the lock in a refresh');
 kill_and_recover($expected, 'worker in a refresh');
 eval { $bg->quit; };
 is($node->safe_psql('postgres',

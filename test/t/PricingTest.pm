@@ -31,6 +31,7 @@ our @EXPORT = qw(
   status_of
   worker_pid
   worker_pid_from_activity
+  worker_waits_for_lock
   sql_error
   $SAMPLE_CHEAPEST
 );
@@ -255,6 +256,16 @@ sub worker_pid_from_activity
 	return $node->safe_psql('postgres',
 		q{SELECT coalesce(string_agg(pid::text, ',' ORDER BY pid), '') FROM pg_stat_activity
 		   WHERE backend_type = 'pricing refresh worker'});
+}
+
+# Poll until the refresh worker waits for a heavyweight lock (a refresh
+# blocked by a session's lock on a source table); true if it came to that.
+sub worker_waits_for_lock
+{
+	my ($node) = @_;
+	return $node->poll_query_until('postgres',
+		q{SELECT count(*) > 0 FROM pg_stat_activity
+		   WHERE backend_type = 'pricing refresh worker' AND wait_event_type = 'Lock'});
 }
 
 # Run $sql expecting an error; returns (exit code, stdout, stderr).
