@@ -116,8 +116,11 @@ pricing_index_add_hotel(PricingIndex *index, PricingHotel *hotel)
 
 	entry = pricing_hotel_insert(index->hotels, hotel->hotel_id, &found);
 	if (found)
-		elog(ERROR, "duplicate hotel_id " INT64_FORMAT " in pricing.hotel",
-			 hotel->hotel_id);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("pricing.hotel holds hotel " INT64_FORMAT " twice",
+						hotel->hotel_id),
+				 errdetail("The index relies on the primary key of pricing.hotel.")));
 	entry->hotel = hotel;
 }
 

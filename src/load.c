@@ -154,8 +154,13 @@ col_notnull(SPITupleTable *tt, uint64 row, int attno)
 	bool		isnull;
 	Datum		d = col(tt, row, attno, &isnull);
 
+	/* the queries name each column pricing.<table>.<column> */
 	if (isnull)
-		elog(ERROR, "unexpected NULL in column %d of a pricing source query", attno);
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("%s holds NULL, which its NOT NULL constraint forbids",
+						NameStr(TupleDescAttr(tt->tupdesc, attno - 1)->attname)),
+				 errdetail("The index relies on the constraint.")));
 	return d;
 }
 
@@ -164,6 +169,23 @@ static char *
 text_col(SPITupleTable *tt, uint64 row, int attno)
 {
 	return TextDatumGetCString(col_notnull(tt, row, attno));
+}
+
+/*
+ * A row of pricing.<table> whose hotel_id pricing.hotel does not have: the
+ * foreign key forbids it, but the tables are the user's and it can be
+ * dropped.
+ */
+static void foreign_key_error(const char *table, int64 hotel_id) pg_attribute_noreturn();
+
+static void
+foreign_key_error(const char *table, int64 hotel_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+			 errmsg("pricing.%s holds a row of hotel " INT64_FORMAT ", which pricing.hotel does not have",
+					table, hotel_id),
+			 errdetail("The index relies on the foreign key of pricing.%s.", table)));
 }
 
 /*
@@ -252,6 +274,12 @@ build_block(LoadState *st, PricingBlock *b,
 			key.hotel_id = h->hotel_id;
 			key.room_id = r->room_id;
 			entry = room_hash_insert(st->rooms, key, &found);
+			if (found)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("pricing.room holds room %d of hotel " INT64_FORMAT " twice",
+								key.room_id, key.hotel_id),
+						 errdetail("The index relies on the primary key of pricing.room.")));
 			entry->block = b;
 			entry->slot = slot;
 			slot++;
@@ -281,13 +309,21 @@ load_hotels_and_rooms(LoadState *st)
 	Size		available;
 	int64		maxblocks = 0;
 
-	run_query("SELECT hotel_id::int8, city::text, name::text, stars::int2,"
-			  " currency::bpchar, (vat_percent * 100)::int4, (city_tax * 100)::int8"
+	run_query("SELECT hotel_id::int8 AS \"pricing.hotel.hotel_id\","
+			  " city::text AS \"pricing.hotel.city\","
+			  " name::text AS \"pricing.hotel.name\","
+			  " stars::int2 AS \"pricing.hotel.stars\","
+			  " currency::bpchar AS \"pricing.hotel.currency\","
+			  " (vat_percent * 100)::int4 AS \"pricing.hotel.vat_percent\","
+			  " (city_tax * 100)::int8 AS \"pricing.hotel.city_tax\""
 			  " FROM pricing.hotel ORDER BY city::text COLLATE \"C\", 1");
 	ht = SPI_tuptable;
 	nh = SPI_processed;
-	run_query("SELECT hotel_id::int8, room_id::int4, max_guests::int2,"
-			  " base_guests::int2, (extra_guest_fee * 100)::int8"
+	run_query("SELECT hotel_id::int8 AS \"pricing.room.hotel_id\","
+			  " room_id::int4 AS \"pricing.room.room_id\","
+			  " max_guests::int2 AS \"pricing.room.max_guests\","
+			  " base_guests::int2 AS \"pricing.room.base_guests\","
+			  " (extra_guest_fee * 100)::int8 AS \"pricing.room.extra_guest_fee\""
 			  " FROM pricing.room ORDER BY 1, 2");
 	rt = SPI_tuptable;
 	nr = SPI_processed;
@@ -316,10 +352,8 @@ load_hotels_and_rooms(LoadState *st)
 			h->nrooms = (int32) (r - h->first_room);
 			index->nrooms += h->nrooms;
 		}
-		/* the foreign key makes this impossible within one snapshot */
 		if (r < nr)
-			elog(ERROR, "room of unknown hotel " INT64_FORMAT " in pricing.room",
-				 DatumGetInt64(col_notnull(rt, r, 1)));
+			foreign_key_error("room", DatumGetInt64(col_notnull(rt, r, 1)));
 		pfree(byid);
 	}
 	st->rooms = room_hash_create(CurrentMemoryContext, Max(nr, 16), NULL);
@@ -414,9 +448,10 @@ load_discounts(LoadState *st)
 	uint64		n;
 	uint64		i = 0;
 
-	run_query("SELECT hotel_id::int8, room_id::int4, (percent * 100)::int4,"
-			  " min_nights::int4, checkin_from::date, checkin_to::date,"
-			  " min_days_ahead::int4"
+	run_query("SELECT hotel_id::int8 AS \"pricing.discount.hotel_id\","
+			  " room_id::int4, (percent * 100)::int4 AS \"pricing.discount.percent\","
+			  " min_nights::int4 AS \"pricing.discount.min_nights\","
+			  " checkin_from::date, checkin_to::date, min_days_ahead::int4"
 			  " FROM pricing.discount ORDER BY 1");
 	n = SPI_processed;
 
@@ -429,7 +464,7 @@ load_discounts(LoadState *st)
 		while (j < n && DatumGetInt64(col_notnull(SPI_tuptable, j, 1)) == hotel_id)
 			j++;
 		if (h == NULL)
-			elog(ERROR, "discount of unknown hotel " INT64_FORMAT " in pricing.discount", hotel_id);
+			foreign_key_error("discount", hotel_id);
 
 		h->ndiscounts = j - i;
 		h->discounts = MemoryContextAlloc(st->cxt, h->ndiscounts * sizeof(PricingDiscount));
@@ -470,7 +505,7 @@ load_fees(LoadState *st)
 {
 	uint64		n;
 
-	run_query("SELECT hotel_id::int8,"
+	run_query("SELECT hotel_id::int8 AS \"pricing.fee.hotel_id\","
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'stay'), 0) * 100)::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'night'), 0) * 100)::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'guest_night'), 0) * 100)::int8"
@@ -482,7 +517,7 @@ load_fees(LoadState *st)
 		PricingHotel *h = (PricingHotel *) pricing_index_hotel(st->index, hotel_id);
 
 		if (h == NULL)
-			elog(ERROR, "fee of unknown hotel " INT64_FORMAT " in pricing.fee", hotel_id);
+			foreign_key_error("fee", hotel_id);
 		h->fee_stay = DatumGetInt64(col_notnull(SPI_tuptable, i, 2));
 		h->fee_night = DatumGetInt64(col_notnull(SPI_tuptable, i, 3));
 		h->fee_guest_night = DatumGetInt64(col_notnull(SPI_tuptable, i, 4));
@@ -621,7 +656,9 @@ slot_notnull(TupleTableSlot *slot, AttrNumber att)
 	if (slot->tts_isnull[att - 1])
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("unexpected NULL in column %d of pricing.rate", att)));
+				 errmsg("pricing.rate.%s holds NULL, which its NOT NULL constraint forbids",
+						NameStr(TupleDescAttr(slot->tts_tupleDescriptor, att - 1)->attname)),
+				 errdetail("The index relies on the constraint.")));
 	return slot->tts_values[att - 1];
 }
 
@@ -695,8 +732,11 @@ load_rates(LoadState *st)
 		{
 			entry = room_hash_lookup(st->rooms, key);
 			if (entry == NULL)
-				elog(ERROR, "rate of unknown room (" INT64_FORMAT ", %d) in pricing.rate",
-					 key.hotel_id, key.room_id);
+				ereport(ERROR,
+						(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+						 errmsg("pricing.rate holds a rate of room %d of hotel " INT64_FORMAT ", which pricing.room does not have",
+								key.room_id, key.hotel_id),
+						 errdetail("The index relies on the foreign key of pricing.rate.")));
 			last = entry;
 		}
 		nrates++;
@@ -820,6 +860,8 @@ check_constraints(void)
 			  "  FROM pricing.discount WHERE NOT (percent > 0 AND percent <= 100)"
 			  " UNION ALL SELECT 5, 'fee', 'amount', amount::text, hotel_id::text"
 			  "  FROM pricing.fee WHERE amount < 0"
+			  " UNION ALL SELECT 6, 'fee', 'per', per, hotel_id::text"
+			  "  FROM pricing.fee WHERE per NOT IN ('stay', 'night', 'guest_night')"
 			  ") x ORDER BY o LIMIT 1");
 	if (SPI_processed == 0)
 		return;

@@ -1,6 +1,6 @@
 # Refresh failures of every kind: a statement timeout during the load, a
 # lock the worker cannot get, source tables altered and dropped, rows that
-# break a dropped CHECK constraint.  Each time
+# break a dropped constraint (CHECK, NOT NULL, foreign or primary key).  Each time
 # the old generation keeps serving, the error is clear in the log, in
 # pricing.status and through refresh(true) (with its own SQLSTATE), the
 # worker stays up, and it recovers once the cause is gone.  (A renamed
@@ -263,48 +263,96 @@ my $log_offset = -s $node->logfile;
 		'index agrees with the reference computed from the tables');
 }
 
-# --- a CHECK constraint dropped, and a row that breaks it ----------------------
-# The index relies on the constraints (cheapest's bounds assume no amount is
-# negative and no percent over 100): a refresh refuses such a row, names it,
-# and the old generation serves until the row is corrected.
+# --- a constraint dropped, and a row that breaks it --------------------------
+# The index relies on the tables' constraints (cheapest's bounds assume no
+# amount is negative and no percent over 100; a hotel, a room, a NOT NULL
+# value exist once): a refresh refuses a row that breaks a dropped one,
+# names it with the constraint's own SQLSTATE, and the old generation
+# serves until the row is corrected and the constraint restored.
 for my $case (
-	[ 'pricing.hotel', 'hotel_vat_percent_check',
-		'UPDATE pricing.hotel SET vat_percent = 120 WHERE hotel_id = 3',
-		'UPDATE pricing.hotel SET vat_percent = 0 WHERE hotel_id = 3',
+	[ 'CHECK on hotel.vat_percent', '23514',
+		q{ALTER TABLE pricing.hotel DROP CONSTRAINT hotel_vat_percent_check;
+		  UPDATE pricing.hotel SET vat_percent = 120 WHERE hotel_id = 3},
+		q{UPDATE pricing.hotel SET vat_percent = 0 WHERE hotel_id = 3;
+		  ALTER TABLE pricing.hotel ADD CONSTRAINT hotel_vat_percent_check CHECK (vat_percent BETWEEN 0 AND 100)},
 		'pricing.hotel.vat_percent holds 120.00, which its CHECK constraint forbids',
 		'The row is of hotel 3; the index relies on the constraint.' ],
-	[ 'pricing.fee', 'fee_amount_check',
-		q{INSERT INTO pricing.fee (hotel_id, name, amount, per) VALUES (1, 'refund', -5, 'stay')},
-		q{DELETE FROM pricing.fee WHERE name = 'refund'},
+	[ 'CHECK on fee.amount', '23514',
+		q{ALTER TABLE pricing.fee DROP CONSTRAINT fee_amount_check;
+		  INSERT INTO pricing.fee (hotel_id, name, amount, per) VALUES (1, 'refund', -5, 'stay')},
+		q{DELETE FROM pricing.fee WHERE name = 'refund';
+		  ALTER TABLE pricing.fee ADD CONSTRAINT fee_amount_check CHECK (amount >= 0)},
 		'pricing.fee.amount holds -5.00, which its CHECK constraint forbids',
 		'The row is of hotel 1; the index relies on the constraint.' ],
-	[ 'pricing.discount', 'discount_percent_check',
-		q{INSERT INTO pricing.discount (hotel_id, percent) VALUES (2, 150)},
-		q{DELETE FROM pricing.discount WHERE percent = 150},
+	[ 'CHECK on fee.per', '23514',
+		q{ALTER TABLE pricing.fee DROP CONSTRAINT fee_per_check;
+		  INSERT INTO pricing.fee (hotel_id, name, amount, per) VALUES (2, 'weekly', 5, 'week')},
+		q{DELETE FROM pricing.fee WHERE name = 'weekly';
+		  ALTER TABLE pricing.fee ADD CONSTRAINT fee_per_check CHECK (per IN ('stay', 'night', 'guest_night'))},
+		'pricing.fee.per holds week, which its CHECK constraint forbids',
+		'The row is of hotel 2; the index relies on the constraint.' ],
+	[ 'CHECK on discount.percent', '23514',
+		q{ALTER TABLE pricing.discount DROP CONSTRAINT discount_percent_check;
+		  INSERT INTO pricing.discount (hotel_id, percent) VALUES (2, 150)},
+		q{DELETE FROM pricing.discount WHERE percent = 150;
+		  ALTER TABLE pricing.discount ADD CONSTRAINT discount_percent_check CHECK (percent > 0 AND percent <= 100)},
 		'pricing.discount.percent holds 150.00, which its CHECK constraint forbids',
 		'The row is of hotel 2; the index relies on the constraint.' ],
-	[ 'pricing.rate', 'rate_price_check',
-		q{UPDATE pricing.rate SET price = -1 WHERE hotel_id = 1 AND room_id = 1 AND stay_date = current_date + 6},
-		q{UPDATE pricing.rate SET price = 100 WHERE hotel_id = 1 AND room_id = 1 AND stay_date = current_date + 6},
+	[ 'CHECK on rate.price', '23514',
+		q{ALTER TABLE pricing.rate DROP CONSTRAINT rate_price_check;
+		  UPDATE pricing.rate SET price = -1 WHERE hotel_id = 1 AND room_id = 1 AND stay_date = current_date + 6},
+		q{UPDATE pricing.rate SET price = 100 WHERE hotel_id = 1 AND room_id = 1 AND stay_date = current_date + 6;
+		  ALTER TABLE pricing.rate ADD CONSTRAINT rate_price_check CHECK (price >= 0)},
 		'pricing.rate.price holds a negative value, which its CHECK constraint forbids',
-		'The rate is of room 1 of hotel 1 for ' ])
+		'The rate is of room 1 of hotel 1 for ' ],
+	[ 'NOT NULL on hotel.vat_percent', '23502',
+		q{ALTER TABLE pricing.hotel ALTER COLUMN vat_percent DROP NOT NULL;
+		  UPDATE pricing.hotel SET vat_percent = NULL WHERE hotel_id = 3},
+		q{UPDATE pricing.hotel SET vat_percent = 0 WHERE hotel_id = 3;
+		  ALTER TABLE pricing.hotel ALTER COLUMN vat_percent SET NOT NULL},
+		'pricing.hotel.vat_percent holds NULL, which its NOT NULL constraint forbids',
+		'The index relies on the constraint.' ],
+	[ 'NOT NULL on rate.available', '23502',
+		q{ALTER TABLE pricing.rate ALTER COLUMN available DROP NOT NULL;
+		  UPDATE pricing.rate SET available = NULL WHERE hotel_id = 1 AND room_id = 1 AND stay_date = current_date + 6},
+		q{UPDATE pricing.rate SET available = 5 WHERE hotel_id = 1 AND room_id = 1 AND stay_date = current_date + 6;
+		  ALTER TABLE pricing.rate ALTER COLUMN available SET NOT NULL},
+		'pricing.rate.available holds NULL, which its NOT NULL constraint forbids',
+		'The index relies on the constraint.' ],
+	[ 'foreign key of fee', '23503',
+		q{ALTER TABLE pricing.fee DROP CONSTRAINT fee_hotel_id_fkey;
+		  INSERT INTO pricing.fee (hotel_id, name, amount, per) VALUES (999, 'orphan', 5, 'stay')},
+		q{DELETE FROM pricing.fee WHERE hotel_id = 999;
+		  ALTER TABLE pricing.fee ADD CONSTRAINT fee_hotel_id_fkey FOREIGN KEY (hotel_id) REFERENCES pricing.hotel ON DELETE CASCADE},
+		'pricing.fee holds a row of hotel 999, which pricing.hotel does not have',
+		'The index relies on the foreign key of pricing.fee.' ],
+	[ 'foreign key of rate', '23503',
+		q{ALTER TABLE pricing.rate DROP CONSTRAINT rate_hotel_id_room_id_fkey;
+		  INSERT INTO pricing.rate (hotel_id, room_id, stay_date, price) VALUES (1, 9, current_date + 6, 10)},
+		q{DELETE FROM pricing.rate WHERE room_id = 9;
+		  ALTER TABLE pricing.rate ADD CONSTRAINT rate_hotel_id_room_id_fkey FOREIGN KEY (hotel_id, room_id) REFERENCES pricing.room ON DELETE CASCADE},
+		'pricing.rate holds a rate of room 9 of hotel 1, which pricing.room does not have',
+		'The index relies on the foreign key of pricing.rate.' ],
+	[ 'primary key of room', '23505',
+		q{ALTER TABLE pricing.room DROP CONSTRAINT room_pkey CASCADE;
+		  INSERT INTO pricing.room (hotel_id, room_id, name, max_guests, base_guests) VALUES (1, 1, 'Twin', 2, 2)},
+		q{DELETE FROM pricing.room WHERE name = 'Twin';
+		  ALTER TABLE pricing.room ADD PRIMARY KEY (hotel_id, room_id);
+		  ALTER TABLE pricing.rate ADD CONSTRAINT rate_hotel_id_room_id_fkey FOREIGN KEY (hotel_id, room_id) REFERENCES pricing.room ON DELETE CASCADE},
+		'pricing.room holds room 1 of hotel 1 twice',
+		'The index relies on the primary key of pricing.room.' ])
 {
-	my ($table, $constraint, $break, $mend, $message, $detail) = @$case;
-	my $what = "$constraint dropped";
+	my ($what, $sqlstate, $break, $mend, $message, $detail) = @$case;
+	$what .= ' dropped';
 	my $before = cheapest($node, 'postgres');
-	$node->safe_psql('postgres', "ALTER TABLE $table DROP CONSTRAINT $constraint; $break");
-	my $err = refresh_until_fails('23514', $what);
+	$node->safe_psql('postgres', $break);
+	my $err = refresh_until_fails($sqlstate, $what);
 	my $gen = status_of($node, 'postgres', 'generation');
-	like($err, qr/\Q$message\E/, "$what: the error names the column and the value");
-	like($err, qr/\Q$message (${detail}\E/, "$what: and the row (the worker's detail)");
+	like($err, qr/\Q$message\E/, "$what: the error names the row's fault");
+	like($err, qr/\Q$message (${detail}\E/, "$what: and the worker's detail");
 	old_generation_serves($gen, $before, qr/\Q$message\E/, $what);
 
 	$node->safe_psql('postgres', $mend);
-	$node->safe_psql('postgres', "ALTER TABLE $table ADD CONSTRAINT $constraint CHECK ("
-		  . { hotel_vat_percent_check => 'vat_percent BETWEEN 0 AND 100',
-			  fee_amount_check => 'amount >= 0',
-			  discount_percent_check => 'percent > 0 AND percent <= 100',
-			  rate_price_check => 'price >= 0' }->{$constraint} . ')');
 	cmp_ok($node->safe_psql('postgres', 'SELECT pricing.refresh(true)'),
 		'>', $gen, "$what: once the row is corrected, refresh(true) succeeds");
 	is(cheapest($node, 'postgres'), $before, "$what: and the answer is as before");
@@ -320,7 +368,8 @@ for my $cause (
 	'column "available" of relation "pricing.rate" has type bigint instead of integer',
 	'column "min_stay" of relation "pricing.rate" does not exist',
 	'relation "pricing.fee" does not exist',
-	'pricing.discount.percent holds 150.00, which its CHECK constraint forbids')
+	'pricing.discount.percent holds 150.00, which its CHECK constraint forbids',
+	'pricing.room holds room 1 of hotel 1 twice')
 {
 	like($log, qr/LOG:  pricing refresh failed: \Q$cause\E\n(?:.*DETAIL:  .*\n)?.*HINT:  Generation \d+ keeps serving\./,
 		"the log tells: $cause, and which generation keeps serving");
