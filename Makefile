@@ -26,12 +26,12 @@ PGFILEDESC = "pricing - hotel pricing engine in shared memory"
 
 SHLIB_LINK = -lmimalloc
 
-REGRESS = setup arithmetic cheapest quote errors differential bounds extremes
+REGRESS = setup arithmetic cheapest quote errors security differential bounds extremes
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/pricing.conf
 
 # pg_isolation_regress runs specs/*.spec in the database isolation_regression,
 # so its instance gets test/pricing_isolation.conf on top of test/pricing.conf.
-ISOLATION = refresh_sees_commits whole_generation
+ISOLATION = refresh_sees_commits whole_generation refresh_waits_for_itself
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/pricing.conf \
 	--temp-config=$(srcdir)/test/pricing_isolation.conf
 

@@ -1,5 +1,5 @@
 --
--- arithmetic: SPEC section 2, line by line, on small hand-built hotels.
+-- arithmetic: the price of a stay (doc/reference.md), line by line, on small hand-built hotels.
 --
 -- Every expected number is worked out in the comment above its query, so a
 -- reader can check it by hand.  Hotels 1001..1099, city 'Arithmetica'.

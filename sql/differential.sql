@@ -1,8 +1,8 @@
 --
 -- differential: pricing.quote and pricing.cheapest against a plain-SQL
--- reference implementation of SPEC section 2, on seeded random data.
+-- reference implementation of the price of a stay (doc/reference.md), on seeded random data.
 --
--- The reference (schema pricing_ref) is written straight from the SPEC text
+-- The reference (schema pricing_ref) is written straight from the text of doc/reference.md
 -- and reads the source tables directly; the extension answers from its
 -- index in shared memory.  Both must agree row by row (same rows, same order,
 -- same text of every value, so scale 2 is checked too).  Only counts are
@@ -16,7 +16,7 @@
 CREATE SCHEMA pricing_ref;
 
 --
--- SPEC section 2, one stay, one hotel: a row per eligible room, with the
+-- The price of a stay, one stay, one hotel: a row per eligible room, with the
 -- intermediate values (percent, subtotal, net) too.
 --
 CREATE FUNCTION pricing_ref.quote_detail(hotel_id bigint, checkin date, checkout date,
@@ -94,7 +94,7 @@ AS $$
   ORDER BY tt.total, r.room_id
 $$;
 
--- SPEC section 3, quote: the same rows without the intermediate values.
+-- pricing.quote: the same rows without the intermediate values.
 CREATE FUNCTION pricing_ref.quote(hotel_id bigint, checkin date, checkout date,
                                   guests int DEFAULT 2,
                                   booking_date date DEFAULT current_date)
@@ -110,7 +110,7 @@ AS $$
 $$;
 
 --
--- SPEC section 3, cheapest: each hotel's price is the lowest total among its
+-- pricing.cheapest: each hotel's price is the lowest total among its
 -- eligible rooms (ties: lowest room_id); hotels ordered by total, hotel_id.
 --
 CREATE FUNCTION pricing_ref.cheapest(city text, checkin date, checkout date,

@@ -1,5 +1,5 @@
 --
--- errors: every error of SPEC section 3, with its SQLSTATE.
+-- errors: every error of the functions (doc/reference.md, "Errors"), with its SQLSTATE.
 -- expect_error (setup.sql) shows 'SQLSTATE: message' of a statement's error.
 
 -- A little data, so that the calls that are not errors have something to find.
@@ -97,14 +97,15 @@ CREATE ROLE regress_pricing_reader;
 CREATE ROLE regress_pricing_admin_member;
 GRANT pricing_admin TO regress_pricing_admin_member;
 
--- no privileges: may neither read nor refresh, but may see the status
+-- no privileges: may neither read nor refresh, nor see the index in the
+-- status (sql/security.sql has the rest of who sees what)
 SET ROLE regress_pricing_nobody;
 SELECT expect_error($$SELECT * FROM pricing.cheapest('Errorville', current_date + 150, current_date + 151)$$);
 SELECT expect_error($$SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151)$$);
 SELECT expect_error($$SELECT pricing.refresh(true)$$);
 SELECT expect_error($$SELECT pricing.refresh(false)$$);
 SELECT expect_error($$SELECT pricing.refresh()$$);
-SELECT generation > 0 AS loaded FROM pricing.status;
+SELECT generation IS NULL AS hidden, database FROM pricing.status;
 -- as the user sees it
 SELECT * FROM pricing.quote(4001, current_date + 150, current_date + 151);
 SELECT pricing.refresh();

@@ -1,7 +1,7 @@
 --
 -- extremes: every argument of cheapest and quote at its extremes, and the
 -- functions called in every context a user can call them from.  Each call
--- gives the answer SPEC implies or a clean error with its own SQLSTATE.
+-- gives the answer doc/reference.md implies or a clean error with its own SQLSTATE.
 -- (NULL arguments one by one, the 22023 bounds and the privileges of the
 -- source tables are in errors.sql.)
 --

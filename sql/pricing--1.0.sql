@@ -4,6 +4,25 @@
 \echo Use "CREATE EXTENSION pricing" to load this file. \quit
 
 --
+-- This script runs as a superuser.  Every name in it is schema-qualified or
+-- a type keyword, so nothing that another role planted on a search_path can
+-- run with the script's rights.  The schema must be the installer's own: in
+-- a schema of another role, that role could have planted objects the
+-- script's names resolve to.
+--
+DO $$
+BEGIN
+	IF (SELECT NOT r.rolsuper FROM pg_catalog.pg_namespace n
+		JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+		WHERE n.nspname OPERATOR(pg_catalog.=) 'pricing') THEN
+		RAISE EXCEPTION 'schema "pricing" is owned by a role that is not a superuser'
+			USING ERRCODE = 'insufficient_privilege',
+			HINT = 'Drop or rename the schema, or make a superuser its owner, then run CREATE EXTENSION pricing again.';
+	END IF;
+END
+$$;
+
+--
 -- Source tables: the truth.  The index in shared memory is a copy of them,
 -- rebuilt by the refresh worker.  Their rows belong to the user, so pg_dump
 -- must keep them (pg_extension_config_dump below).
@@ -75,12 +94,17 @@ SELECT pg_catalog.pg_extension_config_dump('pricing.fee_fee_id_seq', '');
 --
 -- Change counter for hot standbys, where triggers do not fire: the trigger
 -- below bumps the writing backend's row once per transaction, and the bump
--- replays together with the change (see src/changes.c).  Internal: no one
--- but the extension's owner has privileges on it.
+-- replays together with the change (see src/changes.c).  Rows are keyed by
+-- server too, so that a logical replica that also receives this table (a
+-- publication FOR ALL TABLES) keeps its own rows apart from the
+-- publisher's.  Internal: no one but the extension's owner has privileges
+-- on it.
 --
 CREATE TABLE pricing.change_counter (
-	backend		int PRIMARY KEY,
-	changes		bigint NOT NULL
+	node		bigint NOT NULL,	-- the writing server's system identifier
+	backend		int NOT NULL,
+	changes		bigint NOT NULL,
+	PRIMARY KEY (node, backend)
 );
 
 --
@@ -93,6 +117,8 @@ CREATE FUNCTION pricing.source_changed()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'pricing_source_changed'
 LANGUAGE C;
+-- only the source tables' own triggers may call it (it refuses other tables)
+REVOKE ALL ON FUNCTION pricing.source_changed() FROM PUBLIC;
 
 CREATE TRIGGER hotel_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON pricing.hotel FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
@@ -104,6 +130,34 @@ CREATE TRIGGER discount_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON pricing.discount FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
 CREATE TRIGGER fee_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON pricing.fee FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
+
+-- Logical replication: a subscriber must notice the changes its apply
+-- workers make like any other.  They run with session_replication_role =
+-- replica, where only ALWAYS and REPLICA triggers fire, and they fire row
+-- triggers only (statement triggers just for TRUNCATE and the initial
+-- copy).  So the statement triggers fire ALWAYS, and a row trigger, enabled
+-- for REPLICA sessions alone, covers the applied rows; a BEFORE trigger, so
+-- that no event is queued per row.
+ALTER TABLE pricing.hotel ENABLE ALWAYS TRIGGER hotel_changed;
+ALTER TABLE pricing.room ENABLE ALWAYS TRIGGER room_changed;
+ALTER TABLE pricing.rate ENABLE ALWAYS TRIGGER rate_changed;
+ALTER TABLE pricing.discount ENABLE ALWAYS TRIGGER discount_changed;
+ALTER TABLE pricing.fee ENABLE ALWAYS TRIGGER fee_changed;
+CREATE TRIGGER hotel_applied BEFORE INSERT OR UPDATE OR DELETE
+	ON pricing.hotel FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
+CREATE TRIGGER room_applied BEFORE INSERT OR UPDATE OR DELETE
+	ON pricing.room FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
+CREATE TRIGGER rate_applied BEFORE INSERT OR UPDATE OR DELETE
+	ON pricing.rate FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
+CREATE TRIGGER discount_applied BEFORE INSERT OR UPDATE OR DELETE
+	ON pricing.discount FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
+CREATE TRIGGER fee_applied BEFORE INSERT OR UPDATE OR DELETE
+	ON pricing.fee FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
+ALTER TABLE pricing.hotel ENABLE REPLICA TRIGGER hotel_applied;
+ALTER TABLE pricing.room ENABLE REPLICA TRIGGER room_applied;
+ALTER TABLE pricing.rate ENABLE REPLICA TRIGGER rate_applied;
+ALTER TABLE pricing.discount ENABLE REPLICA TRIGGER discount_applied;
+ALTER TABLE pricing.fee ENABLE REPLICA TRIGGER fee_applied;
 
 -- The worker may have found no tables when it started: tell it they exist
 -- now.  TRUNCATE of the empty tables fires the triggers above, so the
@@ -120,7 +174,7 @@ CREATE FUNCTION pricing.cheapest(city text, checkin date, checkout date,
 RETURNS TABLE (hotel_id bigint, name text, stars smallint, room_id int,
 			   total numeric, currency char(3))
 AS 'MODULE_PATHNAME', 'pricing_cheapest'
-LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 10;
 
 CREATE FUNCTION pricing.quote(hotel_id bigint, checkin date, checkout date,
 							  guests int DEFAULT 2, booking_date date DEFAULT current_date)
@@ -128,7 +182,7 @@ RETURNS TABLE (room_id int, nights int, base numeric, extra numeric,
 			   discount numeric, fees numeric, vat numeric,
 			   city_tax numeric, total numeric)
 AS 'MODULE_PATHNAME', 'pricing_quote'
-LANGUAGE C STABLE PARALLEL SAFE ROWS 4;
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 4;
 
 CREATE FUNCTION pricing.refresh(wait boolean DEFAULT true)
 RETURNS bigint
@@ -153,7 +207,8 @@ CREATE FUNCTION pricing.status(
 	OUT readers int,
 	OUT refreshes bigint,
 	OUT failed_refreshes bigint,
-	OUT arena_bytes_committed bigint)
+	OUT arena_bytes_committed bigint,
+	OUT worker_state text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pricing_status'
 LANGUAGE C VOLATILE PARALLEL SAFE ROWS 1;
@@ -175,25 +230,40 @@ LANGUAGE C VOLATILE PARALLEL SAFE ROWS 2;
 
 --
 -- Privileges.  Reading prices requires SELECT on every source table, which
--- pricing_reader has; the index must not be a way around table privileges.
--- Refreshing is for the extension owner, superusers and members of
--- pricing_admin.  The functions check both themselves, so the rules hold
--- whatever EXECUTE grants say.  Roles are cluster-wide: a second database
--- with the extension reuses them.
+-- pricing_reader has, and no row security policy that applies to the
+-- reader; the index must not be a way around either.  Refreshing is for the
+-- extension owner, superusers and members of pricing_admin.  The functions
+-- check both themselves, so the rules hold whatever EXECUTE grants say.  The
+-- refresh worker reads the tables as their owner, the extension's owner, as
+-- PostgreSQL's own maintenance commands do (src/worker.c): no role of its
+-- own, so none to be left behind, missing or altered.
+--
+-- Roles are cluster-wide: a second database with the extension reuses
+-- them.  A role of the same name that someone else created first is used
+-- only if it has none of the attributes that would widen its rights
+-- (LOGIN, SUPERUSER, CREATEDB, CREATEROLE, REPLICATION, BYPASSRLS); else
+-- CREATE EXTENSION fails.
 --
 DO $$
+DECLARE
+	r record;
 BEGIN
-	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pricing_admin') THEN
-		CREATE ROLE pricing_admin NOLOGIN;
-	END IF;
-	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pricing_reader') THEN
-		CREATE ROLE pricing_reader NOLOGIN;
-	END IF;
-	-- the refresh worker reads the tables as this role (src/worker.c);
-	-- BYPASSRLS, so that row-level security never thins out the index
-	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pricing_worker') THEN
-		CREATE ROLE pricing_worker NOLOGIN BYPASSRLS;
-	END IF;
+	FOR r IN SELECT n.name, a.rolname IS NOT NULL AS found,
+			a.rolcanlogin OR a.rolsuper OR a.rolcreatedb OR a.rolcreaterole
+				OR a.rolreplication OR a.rolbypassrls AS wide
+		FROM (VALUES ('pricing_admin'::pg_catalog.name),
+					 ('pricing_reader'::pg_catalog.name)) AS n (name)
+		LEFT JOIN pg_catalog.pg_roles a ON a.rolname OPERATOR(pg_catalog.=) n.name
+	LOOP
+		IF NOT r.found THEN
+			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+		ELSIF r.wide THEN
+			RAISE EXCEPTION 'role "%" already exists with attributes the extension does not give it', r.name
+				USING ERRCODE = 'duplicate_object',
+				DETAIL = 'One of LOGIN, SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS is set.',
+				HINT = pg_catalog.format('Drop role %I, or remove those attributes, then run CREATE EXTENSION pricing again.', r.name);
+		END IF;
+	END LOOP;
 END
 $$;
 
@@ -204,6 +274,5 @@ GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON pricing.hotel, pricing.room,
 	pricing.rate, pricing.discount, pricing.fee TO pricing_admin;
 GRANT USAGE ON SEQUENCE pricing.discount_discount_id_seq,
 	pricing.fee_fee_id_seq TO pricing_admin;
-GRANT SELECT ON pricing.hotel, pricing.room, pricing.rate, pricing.discount,
-	pricing.fee, pricing.change_counter TO pricing_worker;
+-- status and generations show each caller what it may see (src/functions.c)
 GRANT SELECT ON pricing.status TO PUBLIC;

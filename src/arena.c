@@ -16,7 +16,7 @@
  * once, freed by the very process that allocated it.  That last point is
  * the reason for the design: mimalloc reclaims memory freed by another
  * thread or process only when the owner allocates again, so an owner that
- * sleeps while others free its blocks leaks (background/).
+ * sleeps while others free its blocks leaks (doc/design.md, "The story behind it").
  *
  * The halves are registered lazily, the first time this process builds a
  * generation in them.  A restarted worker therefore never hands mimalloc the

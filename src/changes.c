@@ -5,7 +5,8 @@
  *		tables, on a primary and on a hot standby.
  *
  * On a primary, a statement-level trigger on every source table marks the
- * transaction, and a commit callback wakes the worker once the transaction
+ * transaction (on a logical replica, whose apply workers fire row triggers
+ * only, a row-level trigger enabled for replica sessions does), and a commit callback wakes the worker once the transaction
  * has committed and is visible; a refresh it triggers therefore sees the
  * change.  Aborted transactions wake nobody, and a transaction that changed
  * the tables cannot be prepared for two-phase commit (see below).
@@ -17,13 +18,17 @@
  * counter's sum whenever replay has advanced and refreshes when it differs
  * from the sum its serving generation saw in its own snapshot.  Rows are
  * keyed by BackendId, so concurrent writers never touch the same row and
- * never wait for each other; the table has at most one row per backend slot.
+ * never wait for each other; the table has at most one row per backend slot
+ * and server (a logical replica that receives this table from a publication
+ * FOR ALL TABLES keeps its own rows apart from the publisher's).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -31,7 +36,9 @@
 #include "miscadmin.h"
 #include "storage/backendid.h"
 #include "storage/proc.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "pricing.h"
@@ -89,7 +96,10 @@ pricing_xact_callback(XactEvent event, void *arg)
 /*
  * Bump this backend's row of pricing.change_counter, as the table's owner:
  * writers of the source tables need no privilege on it, and the statement
- * is fixed.
+ * is fixed.  It runs with rights the writer does not have, so nothing in it
+ * may resolve through the writer's search_path: the operator is qualified,
+ * and a new GUC nest level pins search_path to pg_catalog for the statement
+ * (and for the plan cache, which replans under the path it was made with).
  */
 static void
 bump_change_counter(Oid counter_rel)
@@ -97,8 +107,9 @@ bump_change_counter(Oid counter_rel)
 	Oid			owner;
 	Oid			save_userid;
 	int			save_sec_context;
+	int			save_nestlevel;
 	HeapTuple	tup;
-	Datum		arg = Int32GetDatum(MyBackendId);
+	Datum		args[2];
 
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(counter_rel));
 	if (!HeapTupleIsValid(tup))
@@ -106,49 +117,80 @@ bump_change_counter(Oid counter_rel)
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 
+	args[0] = Int64GetDatum((int64) GetSystemIdentifier());
+	args[1] = Int32GetDatum(MyBackendId);
+
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
 	PG_TRY();
 	{
-		Oid			argtype = INT4OID;
+		Oid			argtypes[2] = {INT8OID, INT4OID};
 
+		(void) set_config_option("search_path", PRICING_SAFE_SEARCH_PATH,
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		if (bump_plan == NULL)
 		{
 			SPIPlanPtr	plan;
 
-			plan = SPI_prepare("INSERT INTO pricing.change_counter AS c (backend, changes)"
-							   " VALUES ($1, 1) ON CONFLICT (backend)"
-							   " DO UPDATE SET changes = c.changes + 1",
-							   1, &argtype);
+			plan = SPI_prepare("INSERT INTO pricing.change_counter AS c (node, backend, changes)"
+							   " VALUES ($1, $2, 1) ON CONFLICT (node, backend)"
+							   " DO UPDATE SET changes = c.changes OPERATOR(pg_catalog.+) 1",
+							   2, argtypes);
 			if (plan == NULL || SPI_keepplan(plan) != 0)
 				elog(ERROR, "could not prepare the change counter statement: %s",
 					 SPI_result_code_string(SPI_result));
 			bump_plan = plan;
 		}
-		if (SPI_execute_plan(bump_plan, &arg, NULL, false, 0) != SPI_OK_INSERT)
+		if (SPI_execute_plan(bump_plan, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not bump the pricing change counter");
 		SPI_finish();
 	}
 	PG_FINALLY();
 	{
+		AtEOXact_GUC(false, save_nestlevel);
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 	}
 	PG_END_TRY();
 }
 
+/*
+ * Error unless the trigger fires on one of the extension's source tables.
+ * Only the extension's owner can attach the trigger function to a table
+ * (EXECUTE on it is revoked from PUBLIC), but a function attached elsewhere
+ * would let writes to an arbitrary table start rebuilds; so refuse.
+ */
+static void
+check_trigger_table(Relation rel)
+{
+	Oid			nsp = get_namespace_oid("pricing", true);
+
+	if (!OidIsValid(nsp) || RelationGetNamespace(rel) != nsp ||
+		!pricing_is_source_table(RelationGetRelationName(rel)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pricing.source_changed() may only fire on the pricing source tables"),
+				 errdetail("It fired on table \"%s.%s\".",
+						   get_namespace_name(RelationGetNamespace(rel)),
+						   RelationGetRelationName(rel))));
+}
+
 Datum
 pricing_source_changed(PG_FUNCTION_ARGS)
 {
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Oid			counter_rel;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("pricing.source_changed() must be called as a trigger")));
+	check_trigger_table(trigdata->tg_relation);
 
 	if (!xact_callback_registered)
 	{
@@ -160,13 +202,19 @@ pricing_source_changed(PG_FUNCTION_ARGS)
 	/* once per (sub)transaction is enough for the standbys */
 	if (MyProc->lxid != bumped_lxid || GetCurrentSubTransactionId() != bumped_subxid)
 	{
+		/* the extension's own counter, in the schema checked above */
 		counter_rel = get_relname_relid("change_counter",
-										get_rel_namespace(((TriggerData *) fcinfo->context)->tg_relation->rd_id));
+										get_namespace_oid("pricing", false));
 		if (OidIsValid(counter_rel))
 			bump_change_counter(counter_rel);
 		bumped_lxid = MyProc->lxid;
 		bumped_subxid = GetCurrentSubTransactionId();
 	}
+
+	/* the row trigger of logical replication's apply (BEFORE): keep the row */
+	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
 	return PointerGetDatum(NULL);
 }
 

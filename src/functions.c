@@ -20,6 +20,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -42,6 +43,10 @@ PG_FUNCTION_INFO_V1(pricing_generations);
 
 /* how long pricing.refresh(true) waits for a worker that is not running */
 #define WORKER_ABSENT_TIMEOUT_MS	10000
+/* how often pricing.refresh(true) looks whether the worker waits for it */
+#define REFRESH_POLL_MS				200
+/* the columns of pricing.status */
+#define STATUS_COLS					19
 
 /* a hotel's best price, a candidate row of pricing.cheapest() */
 typedef struct Candidate
@@ -93,7 +98,7 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
- * Check the stay's arguments (SPEC section 3) and fill in what does not
+ * Check the stay's arguments (doc/reference.md, "Functions") and fill in what does not
  * depend on the index.
  */
 static void
@@ -419,15 +424,15 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 
 	pricing_check_read_privilege();
 	init_srf(fcinfo);
-	if (max_results == 0 || (limited && limit < 0))
-		PG_RETURN_VOID();
 
+	/* pin before any shortcut: no index is an error whatever is asked */
 	index = pricing_pin(false);
 	PG_TRY();
 	{
 		const PricingCity *c;
 
-		if (stay_in_window(index, &stay) &&
+		if (max_results > 0 && !(limited && limit < 0) &&
+			stay_in_window(index, &stay) &&
 			(c = pricing_index_city(index, city)) != NULL)
 		{
 			TopK		top;
@@ -564,6 +569,48 @@ pricing_quote(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Whether the worker waits, directly or through other sessions, for a lock
+ * this backend holds or is queued before: then waiting for the refresh
+ * would never end, and no deadlock detector would see it, since the wait
+ * for the worker is on a condition variable.  The sessions that block a
+ * process are those pg_blocking_pids() reports; follow them from the worker.
+ */
+static bool
+worker_waits_for_me(int worker_pid)
+{
+	List	   *todo = list_make1_int(worker_pid);
+	List	   *seen = NIL;
+	bool		found = false;
+
+	while (todo != NIL && !found && list_length(seen) < 1000)
+	{
+		int			pid = linitial_int(todo);
+		ArrayType  *blockers;
+		Datum	   *elems;
+		int			nelems;
+
+		todo = list_delete_first(todo);
+		if (list_member_int(seen, pid))
+			continue;
+		seen = lappend_int(seen, pid);
+
+		blockers = DatumGetArrayTypeP(DirectFunctionCall1(pg_blocking_pids,
+														  Int32GetDatum(pid)));
+		deconstruct_array(blockers, INT4OID, 4, true, TYPALIGN_INT,
+						  &elems, NULL, &nelems);
+		for (int i = 0; i < nelems; i++)
+		{
+			if (DatumGetInt32(elems[i]) == MyProcPid)
+				found = true;
+			todo = lappend_int(todo, DatumGetInt32(elems[i]));
+		}
+	}
+	list_free(todo);
+	list_free(seen);
+	return found;
+}
+
+/*
  * pricing.refresh(wait)
  *
  * A request is a number.  The worker reads the latest request number before
@@ -623,7 +670,17 @@ pricing_refresh(PG_FUNCTION_ARGS)
 					 errhint("Check the server log; the worker connects to the database named by pricing.database (\"%s\").",
 							 pricing_database)));
 		}
-		ConditionVariableTimedSleep(&s->refresh_cv, 1000, PG_WAIT_EXTENSION);
+		if (worker_pid != 0 && worker_waits_for_me(worker_pid))
+		{
+			ConditionVariableCancelSleep();
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_DEADLOCK_DETECTED),
+					 errmsg("pricing.refresh(true) would wait for its own transaction"),
+					 errdetail("The refresh worker (PID %d) waits for a lock that this transaction holds, or that a session waiting for this transaction has asked for first.",
+							   worker_pid),
+					 errhint("Call pricing.refresh() after the transaction ends, or pricing.refresh(false) inside it.")));
+		}
+		ConditionVariableTimedSleep(&s->refresh_cv, REFRESH_POLL_MS, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
 
@@ -636,8 +693,28 @@ pricing_refresh(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) pg_atomic_read_u64(&s->serving));
 }
 
+static const char *
+worker_state_name(PricingWorkerState state)
+{
+	switch (state)
+	{
+		case PRICING_WORKER_STARTING:
+			return "starting";
+		case PRICING_WORKER_NO_EXTENSION:
+			return "waiting for CREATE EXTENSION pricing";
+		case PRICING_WORKER_IDLE:
+			return "idle";
+		case PRICING_WORKER_REFRESHING:
+			return "refreshing";
+		case PRICING_WORKER_RETRY:
+			return "waiting to retry a failed refresh";
+	}
+	return "unknown";
+}
+
 /*
- * pricing.status(): one row describing the index now serving.
+ * pricing.status(): one row describing the index now serving, as much of
+ * it as the caller may see (privileges.c).
  */
 Datum
 pricing_status(PG_FUNCTION_ARGS)
@@ -645,11 +722,15 @@ pricing_status(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PricingShared *s = pricing_get_shared();
 	const PricingIndex *index;
-	Datum		values[18];
-	bool		nulls[18] = {0};
+	PricingVisibility vis;
+	Datum		values[STATUS_COLS];
+	bool		nulls[STATUS_COLS];
 	int			readers = 0;
 
 	init_srf(fcinfo);
+	Assert(rsinfo->setDesc->natts == STATUS_COLS);
+	for (int i = 0; i < STATUS_COLS; i++)
+		nulls[i] = true;
 
 	for (int i = 0; i < s->nslots; i++)
 		if (pg_atomic_read_u64(&s->slots[i].pin) != 0)
@@ -658,12 +739,9 @@ pricing_status(PG_FUNCTION_ARGS)
 	index = pricing_pin(true);
 	PG_TRY();
 	{
-		if (index == NULL)
-		{
-			for (int i = 0; i < 10; i++)
-				nulls[i] = true;
-		}
-		else
+		vis = pricing_visibility(index != NULL ? index->database :
+								 get_database_oid(pricing_database, true));
+		if (index != NULL && vis != PRICING_SEE_NOTHING)
 		{
 			values[0] = Int64GetDatum((int64) index->generation);
 			values[1] = TimestampTzGetDatum(index->loaded_at);
@@ -673,6 +751,8 @@ pricing_status(PG_FUNCTION_ARGS)
 			values[5] = Int64GetDatum(index->nrates);
 			values[8] = DateADTGetDatum(index->first_date);
 			values[9] = DateADTGetDatum(index->first_date + index->ndays - 1);
+			nulls[0] = nulls[1] = nulls[2] = nulls[3] = nulls[4] = nulls[5] = false;
+			nulls[8] = nulls[9] = false;
 		}
 	}
 	PG_FINALLY();
@@ -683,25 +763,37 @@ pricing_status(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 
 	LWLockAcquire(s->lock, LW_SHARED);
-	nulls[6] = false;
-	values[6] = Int64GetDatum((int64) (s->half_bytes[0] + s->half_bytes[1]));
-	nulls[7] = false;
 	values[7] = Int64GetDatum((int64) (2 * s->half_size));
-	if (s->last_error[0] != '\0')
-		values[10] = CStringGetTextDatum(s->last_error);
-	else
-		nulls[10] = true;
-	if (s->worker_pid != 0)
-		values[11] = Int32GetDatum(s->worker_pid);
-	else
-		nulls[11] = true;
+	nulls[7] = false;
 	values[12] = DirectFunctionCall1(namein, CStringGetDatum(pricing_database));
-	values[13] = Int32GetDatum((s->half_generation[0] != 0) +
-							   (s->half_generation[1] != 0));
-	values[14] = Int32GetDatum(readers);
-	values[15] = Int64GetDatum((int64) s->refreshes);
-	values[16] = Int64GetDatum((int64) s->failed_refreshes);
-	values[17] = Int64GetDatum((int64) (s->half_committed[0] + s->half_committed[1]));
+	nulls[12] = false;
+	if (vis != PRICING_SEE_NOTHING)
+	{
+		values[6] = Int64GetDatum((int64) (s->half_bytes[0] + s->half_bytes[1]));
+		values[13] = Int32GetDatum((s->half_generation[0] != 0) +
+								   (s->half_generation[1] != 0));
+		values[14] = Int32GetDatum(readers);
+		values[15] = Int64GetDatum((int64) s->refreshes);
+		values[16] = Int64GetDatum((int64) s->failed_refreshes);
+		values[17] = Int64GetDatum((int64) (s->half_committed[0] + s->half_committed[1]));
+		nulls[6] = nulls[13] = nulls[14] = nulls[15] = nulls[16] = nulls[17] = false;
+	}
+	/* the error may quote rows; like another role's query text */
+	if (s->last_error[0] != '\0')
+	{
+		values[10] = CStringGetTextDatum(vis == PRICING_SEE_ALL ? s->last_error :
+										 "<insufficient privilege>");
+		nulls[10] = false;
+	}
+	values[18] = CStringGetTextDatum(s->worker_pid != 0 ?
+									 worker_state_name(s->worker_state) :
+									 "not running");
+	nulls[18] = false;
+	if (s->worker_pid != 0 && vis == PRICING_SEE_ALL)
+	{
+		values[11] = Int32GetDatum(s->worker_pid);
+		nulls[11] = false;
+	}
 	LWLockRelease(s->lock);
 
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -717,8 +809,25 @@ pricing_generations(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PricingShared *s = pricing_get_shared();
 	uint64		serving = pg_atomic_read_u64(&s->serving);
+	const PricingIndex *index;
+	PricingVisibility vis;
 
 	init_srf(fcinfo);
+
+	index = pricing_pin(true);
+	PG_TRY();
+	{
+		vis = pricing_visibility(index != NULL ? index->database :
+								 get_database_oid(pricing_database, true));
+	}
+	PG_FINALLY();
+	{
+		if (index != NULL)
+			pricing_unpin();
+	}
+	PG_END_TRY();
+	if (vis == PRICING_SEE_NOTHING)
+		PG_RETURN_VOID();
 
 	for (int half = 0; half < 2; half++)
 	{
@@ -748,7 +857,10 @@ pricing_generations(PG_FUNCTION_ARGS)
 		values[3] = Int64GetDatum((int64) bytes);
 		values[4] = Int64GetDatum((int64) committed);
 		values[5] = Int32GetDatum(npids);
-		values[6] = PointerGetDatum(construct_array(pids, npids, INT4OID, 4, true, TYPALIGN_INT));
+		if (vis == PRICING_SEE_ALL)
+			values[6] = PointerGetDatum(construct_array(pids, npids, INT4OID, 4, true, TYPALIGN_INT));
+		else
+			nulls[6] = true;	/* other sessions' process IDs */
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_VOID();

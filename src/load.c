@@ -663,6 +663,23 @@ slot_notnull(TupleTableSlot *slot, AttrNumber att)
 }
 
 /*
+ * A rate breaks a CHECK constraint of pricing.rate (see check_constraints).
+ */
+static void
+rate_check_error(const char *column, const char *what, const RoomKey *key,
+				 DateADT night)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("pricing.rate.%s holds %s, which its CHECK constraint forbids",
+					column, what),
+			 errdetail("The rate is of room %d of hotel " INT64_FORMAT " for %s; the index relies on the constraint.",
+					   key->room_id, key->hotel_id,
+					   DatumGetCString(DirectFunctionCall1(date_out,
+														   DateADTGetDatum(night))))));
+}
+
+/*
  * Rates are read with a plain sequential scan of pricing.rate in the
  * refresh's snapshot, without going through the executor: no expression
  * evaluation, no text conversion, one deform per row.
@@ -711,6 +728,7 @@ load_rates(LoadState *st)
 		Size		at;
 		int64		night;
 		int64		price;
+		int32		available;
 		int			min_stay;
 
 		if ((++nseen & 0xFFFF) == 0)
@@ -745,21 +763,20 @@ load_rates(LoadState *st)
 
 		price = numeric_cents(slot_notnull(slot, a_price), "price");
 		if (price < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("pricing.rate.price holds a negative value, which its CHECK constraint forbids"),
-					 errdetail("The rate is of room %d of hotel " INT64_FORMAT " for %s; the index relies on the constraint.",
-							   key.room_id, key.hotel_id,
-							   DatumGetCString(DirectFunctionCall1(date_out,
-																   DateADTGetDatum(first + (DateADT) night))))));
+			rate_check_error("price", "a negative value", &key, first + (DateADT) night);
+		available = DatumGetInt32(slot_notnull(slot, a_available));
+		if (available < 0)
+			rate_check_error("available", "a negative value", &key, first + (DateADT) night);
+		min_stay = DatumGetInt16(slot_notnull(slot, a_min_stay));
+		if (min_stay < 1)
+			rate_check_error("min_stay", "a value below 1", &key, first + (DateADT) night);
 		if (price < PRICING_NARROW_PRICE_LIMIT)
 			b->cum[at + b->nrooms] = (uint32) price;	/* row night + 1 */
 		else
 			add_wide_rate(st, b, entry->slot, (int32) night, price);
-		b->nights[2 * at] = DatumGetInt32(slot_notnull(slot, a_available)) > 0 ? 1 : 0;
-		min_stay = DatumGetInt16(slot_notnull(slot, a_min_stay));
+		b->nights[2 * at] = available > 0 ? 1 : 0;
 		b->nights[2 * at + 1] = DatumGetBool(slot_notnull(slot, a_cta)) ? 0 :
-			(uint8) Max(1, Min(min_stay, 255));
+			(uint8) Min(min_stay, 255);
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
@@ -839,30 +856,59 @@ finish_blocks(LoadState *st)
 }
 
 /*
- * The CHECK constraints the index relies on.  The tables are the user's, and
- * a constraint can be dropped; a row that then breaks it would not only get
- * a price the contract does not define, it would make cheapest's bounds
- * (bounds.c) and pruning wrong for other hotels too, which must not pass in
- * silence.  So the refresh checks them (negative prices are refused as the
- * rates are decoded) and fails on the first violation, naming it.
+ * The CHECK constraints of the source tables, each as the condition a row
+ * must meet.  The index relies on every one (a min_days_ahead of -3 would
+ * read as "no condition" and grant a discount), and the tables are the
+ * user's: a constraint can be dropped, and a row that then breaks it would
+ * not only get a price the contract does not define, it would make
+ * cheapest's bounds (bounds.c) and pruning wrong for other hotels too.  So
+ * the refresh checks them all and fails on the first violation, naming it.
+ * The rates' constraints are checked as they are decoded (load_rates), the
+ * others here.  The test suite compares this list with the constraints the
+ * extension script creates.
  */
+typedef struct SourceCheck
+{
+	const char *table;
+	const char *column;
+	const char *holds;			/* SQL condition over the row */
+} SourceCheck;
+
+static const SourceCheck source_checks[] = {
+	{"hotel", "stars", "stars >= 0 AND stars <= 5"},
+	{"hotel", "vat_percent", "vat_percent >= 0 AND vat_percent <= 100"},
+	{"hotel", "city_tax", "city_tax >= 0"},
+	{"room", "max_guests", "max_guests >= 1"},
+	{"room", "base_guests", "base_guests >= 1"},
+	{"room", "extra_guest_fee", "extra_guest_fee >= 0"},
+	{"discount", "percent", "percent > 0 AND percent <= 100"},
+	{"discount", "min_nights", "min_nights >= 1"},
+	{"discount", "min_days_ahead", "min_days_ahead IS NULL OR min_days_ahead >= 0"},
+	{"fee", "amount", "amount >= 0"},
+	{"fee", "per", "per IN ('stay', 'night', 'guest_night')"},
+};
+
 static void
 check_constraints(void)
 {
-	run_query("SELECT t, c, v, id FROM ("
-			  " SELECT 1 AS o, 'hotel' AS t, 'vat_percent' AS c, vat_percent::text AS v, hotel_id::text AS id"
-			  "  FROM pricing.hotel WHERE NOT (vat_percent >= 0 AND vat_percent <= 100)"
-			  " UNION ALL SELECT 2, 'hotel', 'city_tax', city_tax::text, hotel_id::text"
-			  "  FROM pricing.hotel WHERE city_tax < 0"
-			  " UNION ALL SELECT 3, 'room', 'extra_guest_fee', extra_guest_fee::text, hotel_id::text"
-			  "  FROM pricing.room WHERE extra_guest_fee < 0"
-			  " UNION ALL SELECT 4, 'discount', 'percent', percent::text, hotel_id::text"
-			  "  FROM pricing.discount WHERE NOT (percent > 0 AND percent <= 100)"
-			  " UNION ALL SELECT 5, 'fee', 'amount', amount::text, hotel_id::text"
-			  "  FROM pricing.fee WHERE amount < 0"
-			  " UNION ALL SELECT 6, 'fee', 'per', per, hotel_id::text"
-			  "  FROM pricing.fee WHERE per NOT IN ('stay', 'night', 'guest_night')"
-			  ") x ORDER BY o LIMIT 1");
+	StringInfoData q;
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT t, c, v, id FROM (");
+	for (int i = 0; i < lengthof(source_checks); i++)
+	{
+		const SourceCheck *c = &source_checks[i];
+
+		/* NOT (x) IS NOT FALSE: a NULL passes, as it passes a CHECK */
+		appendStringInfo(&q, "%s SELECT %d AS o, '%s' AS t, '%s' AS c,"
+						 " %s::text AS v, hotel_id::text AS id"
+						 " FROM pricing.%s WHERE (%s) IS FALSE",
+						 i == 0 ? "" : " UNION ALL", i, c->table, c->column,
+						 c->column, c->table, c->holds);
+	}
+	appendStringInfoString(&q, ") x ORDER BY o LIMIT 1");
+	run_query(q.data);
+	pfree(q.data);
 	if (SPI_processed == 0)
 		return;
 

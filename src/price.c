@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * price.c
- *		The price of a stay in one room: SPEC section 2 in integer cents.
+ *		The price of a stay in one room: the arithmetic of
+ *		doc/reference.md ("The price of a stay") in integer cents.
  *
  * Every amount is an exact count of cents; the only divisions are the two
  * roundings the contract names (discount and VAT), done as round half away
@@ -64,7 +65,7 @@ best_discount(const PricingHotel *hotel, const PricingRoom *room,
 
 /*
  * The price of the stay in an eligible room whose base price is known
- * (SPEC section 2).
+ * (doc/reference.md, "The price of a stay").
  */
 void
 pricing_price(const PricingHotel *hotel, const PricingRoom *room, int64 base,

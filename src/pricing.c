@@ -6,7 +6,7 @@
  *
  * Everything here runs in the postmaster while shared_preload_libraries is
  * processed.  The postmaster only reserves memory and registers the worker;
- * it never touches mimalloc (DESIGN.md, "Processes and ownership").
+ * it never touches mimalloc (doc/design.md, "One owner").
  *
  * When the library is loaded any other way (a backend calling one of its
  * functions without preloading), the reloadable settings are still defined

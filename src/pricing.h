@@ -3,7 +3,7 @@
  * pricing.h
  *		Declarations shared by the files of the pricing extension.
  *
- * The extension has three kinds of participant (see DESIGN.md): the
+ * The extension has three kinds of participant (doc/design.md): the
  * postmaster, which reserves shared memory and registers the worker; the
  * refresh worker, which alone allocates and frees index memory in the
  * arena; and backends, which only read the index under a pin.  This header
@@ -43,6 +43,14 @@ extern int	pricing_max_nights;
 #define PRICING_NARROW_PRICE_LIMIT	((int64) (PG_UINT32_MAX / (PRICING_MAX_NIGHTS_LIMIT + 1)))
 
 #define PRICING_MAX_RESULTS		10000
+
+/*
+ * The search_path of every statement the extension runs with rights other
+ * than its caller's (the change trigger's counter update, the refresh
+ * worker's queries): the system's objects only, and temporary ones last,
+ * so that nothing planted in a schema of the caller's path can run.
+ */
+#define PRICING_SAFE_SEARCH_PATH	"pg_catalog, pg_temp"
 #define PRICING_ERROR_LEN		1024
 
 /*
@@ -194,6 +202,16 @@ typedef struct PricingReaderSlot
 	int			pid;			/* last backend to use the slot */
 } PricingReaderSlot;
 
+/* what the refresh worker is doing, for pricing.status */
+typedef enum PricingWorkerState
+{
+	PRICING_WORKER_STARTING,
+	PRICING_WORKER_NO_EXTENSION,	/* waits for CREATE EXTENSION pricing */
+	PRICING_WORKER_IDLE,
+	PRICING_WORKER_REFRESHING,
+	PRICING_WORKER_RETRY			/* a refresh failed; it will try again */
+} PricingWorkerState;
+
 typedef struct PricingShared
 {
 	LWLock	   *lock;			/* protects the fields marked (L) */
@@ -222,6 +240,9 @@ typedef struct PricingShared
 	Size		half_committed[2];	/* bytes mimalloc committed for it */
 	uint64		refreshes;
 	uint64		failed_refreshes;
+	PricingWorkerState worker_state;
+	int			connect_failures;	/* worker starts in a row that did not
+									 * connect to pricing.database */
 	int			last_errcode;
 	char		last_error[PRICING_ERROR_LEN];	/* "" after a success */
 
@@ -331,6 +352,15 @@ pricing_room_base(const PricingBlock *b, int32 r, const PricingStay *stay)
 }
 
 /* privileges.c */
+typedef enum PricingVisibility
+{
+	PRICING_SEE_NOTHING,		/* neither the index nor its readers */
+	PRICING_SEE_INDEX,			/* the index, not its readers nor errors */
+	PRICING_SEE_ALL
+} PricingVisibility;
+
+extern bool pricing_is_source_table(const char *name);
+extern PricingVisibility pricing_visibility(Oid index_database);
 extern void pricing_check_read_privilege(void);
 extern void pricing_check_refresh_privilege(void);
 

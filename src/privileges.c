@@ -5,8 +5,17 @@
  *
  * The index is a copy of the source tables, so it must not become a way
  * around their privileges: reading prices requires SELECT on every source
- * table (the extension grants that to the role pricing_reader).  Refreshing
- * is for superusers, the extension's owner and members of pricing_admin.
+ * table (the extension grants that to the role pricing_reader), and is
+ * refused to a caller whom a row-level security policy on a source table
+ * would show fewer rows than the index holds.  Refreshing is for
+ * superusers, the extension's owner and members of pricing_admin.
+ *
+ * What pricing.status and pricing.generations show follows
+ * pg_stat_statements: the details of other sessions (process IDs) and of
+ * the data (the last refresh error, which may quote rows) only to
+ * superusers, members of pg_read_all_stats and of pricing_admin, and the
+ * extension's owner; the description of the index only to them and to
+ * those who may read prices from it, in its own database.
  *
  * The read check runs on every call of cheapest() and quote(), which must
  * stay in the microseconds, so its verdict is cached per backend for the
@@ -18,11 +27,13 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 
 #include "pricing.h"
@@ -30,6 +41,10 @@
 static const char *const source_tables[] = {
 	"hotel", "room", "rate", "discount", "fee"
 };
+
+static void invalidate_read_cache(Datum arg, int cacheid, uint32 hashvalue);
+static bool may_read_prices(Oid user, bool raise);
+static bool may_see_all(void);
 
 static bool read_cache_valid = false;
 static bool callbacks_registered = false;
@@ -42,13 +57,28 @@ invalidate_read_cache(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
- * Error unless the current user may SELECT from every source table.
+ * Whether name is one of the source tables of schema pricing.
+ */
+bool
+pricing_is_source_table(const char *name)
+{
+	for (int i = 0; i < lengthof(source_tables); i++)
+		if (strcmp(name, source_tables[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Error unless the current user may SELECT from every source table and no
+ * row-level security policy on one applies to it.  A policy filters what
+ * the user's own queries see; the index holds every row, so answering from
+ * it would show the user rows the policy hides.  Refuse, as a query would
+ * that could not apply the policy (row_security = off does the same).
  */
 void
 pricing_check_read_privilege(void)
 {
 	Oid			user = GetUserId();
-	Oid			nsp;
 
 	if (read_cache_valid && read_cache_user == user)
 		return;
@@ -61,7 +91,20 @@ pricing_check_read_privilege(void)
 		callbacks_registered = true;
 	}
 
-	nsp = get_namespace_oid("pricing", true);
+	(void) may_read_prices(user, true);
+	read_cache_user = user;
+	read_cache_valid = true;
+}
+
+/*
+ * Whether user may read prices; with raise, error instead of returning
+ * false.
+ */
+static bool
+may_read_prices(Oid user, bool raise)
+{
+	Oid			nsp = get_namespace_oid("pricing", true);
+
 	for (int i = 0; i < lengthof(source_tables); i++)
 	{
 		Oid			rel = OidIsValid(nsp) ? get_relname_relid(source_tables[i], nsp) : InvalidOid;
@@ -75,21 +118,39 @@ pricing_check_read_privilege(void)
 		if (!OidIsValid(rel) && superuser_arg(user))
 			continue;
 		if (!OidIsValid(rel))
+		{
+			if (!raise)
+				return false;
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation \"pricing.%s\" does not exist", source_tables[i]),
 					 errhint("Run CREATE EXTENSION pricing in this database.")));
+		}
 		if (pg_class_aclcheck(rel, user, ACL_SELECT) != ACLCHECK_OK)
+		{
+			if (!raise)
+				return false;
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied to read prices"),
 					 errdetail("Reading prices requires the SELECT privilege on table pricing.%s.",
 							   source_tables[i]),
 					 errhint("Grant role pricing_reader, or SELECT on the pricing source tables.")));
+		}
+		if (check_enable_rls(rel, user, true) == RLS_ENABLED)
+		{
+			if (!raise)
+				return false;
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to read prices: row-level security applies to table pricing.%s",
+							source_tables[i]),
+					 errdetail("The pricing index holds every row of the source tables, so it cannot answer a role to which a row security policy applies."),
+					 errhint("Query the tables themselves, or exempt the role from row security on pricing.%s (BYPASSRLS, or row security disabled on the table).",
+							 source_tables[i])));
+		}
 	}
-
-	read_cache_user = user;
-	read_cache_valid = true;
+	return true;
 }
 
 /*
@@ -113,4 +174,40 @@ pricing_check_refresh_privilege(void)
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied to refresh the pricing index"),
 			 errdetail("Only superusers, the owner of extension pricing and members of role pricing_admin may refresh it.")));
+}
+
+/*
+ * Whether the current user may see everything pricing.status and
+ * pricing.generations show: process IDs, the last error (which may quote
+ * rows), and the index of another database.
+ */
+static bool
+may_see_all(void)
+{
+	Oid			user = GetUserId();
+	Oid			ext;
+	Oid			admin;
+
+	if (superuser_arg(user) || has_privs_of_role(user, ROLE_PG_READ_ALL_STATS))
+		return true;
+	ext = get_extension_oid("pricing", true);
+	if (OidIsValid(ext) && pg_extension_ownercheck(ext, user))
+		return true;
+	admin = get_role_oid("pricing_admin", true);
+	return OidIsValid(admin) && has_privs_of_role(user, admin);
+}
+
+/*
+ * What the current user may see of the index: PRICING_SEE_ALL,
+ * PRICING_SEE_INDEX (its description, not who reads it nor why a refresh
+ * failed) when it may read prices from it, else PRICING_SEE_NOTHING.
+ */
+PricingVisibility
+pricing_visibility(Oid index_database)
+{
+	if (may_see_all())
+		return PRICING_SEE_ALL;
+	if (index_database != MyDatabaseId)
+		return PRICING_SEE_NOTHING;
+	return may_read_prices(GetUserId(), false) ? PRICING_SEE_INDEX : PRICING_SEE_NOTHING;
 }

@@ -19,8 +19,20 @@
  * unpinned; at most two generations therefore ever exist, and a stuck
  * reader delays refreshes instead of growing memory.
  *
+ * A refresh that fails (a lock it cannot get, a timeout, a cancel, a row
+ * that breaks a constraint) leaves the change it was for owed: the worker
+ * tries again after a backoff that doubles from RETRY_MIN_MS to
+ * RETRY_MAX_MS, and at once when another change is committed or a refresh
+ * is requested.  Before CREATE EXTENSION pricing, it waits quietly.
+ *
  * The worker never answers queries, and it runs no SQL but its own fixed
- * queries over the source tables.
+ * queries over the source tables.  It connects as the bootstrap superuser
+ * (it must connect before the extension exists), and reads the tables as
+ * their owner, the extension's owner, in a security-restricted operation
+ * with search_path pinned to the system's schema: as PostgreSQL's own
+ * maintenance commands (REFRESH MATERIALIZED VIEW, VACUUM) run as the table
+ * owner.  Row security does not apply to an owner, so policies never thin
+ * out the index; readers subject to one are refused (privileges.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -30,9 +42,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "access/xlogrecovery.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -45,6 +61,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/date.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -62,10 +79,43 @@
 #define WORKER_NICE				10
 /* how often a hot standby's worker checks whether replay changed the tables */
 #define STANDBY_POLL_MS			500
+/* the backoff between attempts of a refresh that failed */
+#define RETRY_MIN_MS			1000
+#define RETRY_MAX_MS			60000
+/* the longest wait before connecting again to a database that was missing */
+#define CONNECT_RETRY_MAX_MS	60000
+
+typedef enum RefreshOutcome
+{
+	REFRESH_OK,
+	REFRESH_FAILED,
+	REFRESH_NO_EXTENSION		/* nothing to load: not a failure */
+} RefreshOutcome;
 
 /* this process's generation contexts, by arena half */
 static MemoryContext half_cxt[2];
 static uint64 half_gen[2];
+
+typedef struct WorkerLoop WorkerLoop;
+
+static void lower_priority(void);
+static void worker_exit(int code, Datum arg);
+static int	pinned_by(uint64 gen);
+static void set_half_status(int half, uint64 gen, MemoryContext cxt);
+static bool release_half(int half, uint64 gen, bool wait);
+static void set_worker_state(PricingWorkerState state);
+static void record_outcome(uint64 start_seq, RefreshOutcome outcome,
+						   ErrorData *edata);
+static Oid	extension_owner(void);
+static bool read_as_extension_owner(void);
+static RefreshOutcome refresh(MemoryContext worker_cxt);
+static void report_no_extension(uint64 start_seq);
+static bool standby_changes(XLogRecPtr *last_replay);
+static DateADT today(void);
+static void connect_to_database(void);
+static bool refresh_due(WorkerLoop *w);
+static void run_refresh(WorkerLoop *w, MemoryContext worker_cxt);
+static void wait_for_news(WorkerLoop *w);
 
 /*
  * A refresh is background work that competes for the same cores as the
@@ -229,22 +279,42 @@ release_half(int half, uint64 gen, bool wait)
 }
 
 static void
-record_outcome(uint64 start_seq, bool ok, ErrorData *edata)
+set_worker_state(PricingWorkerState state)
+{
+	LWLockAcquire(pricing_shared->lock, LW_EXCLUSIVE);
+	pricing_shared->worker_state = state;
+	LWLockRelease(pricing_shared->lock);
+}
+
+/*
+ * Report an attempt to pricing.status and to whoever waits for it in
+ * pricing.refresh(true).  A missing extension is no failed refresh: the
+ * waiters learn of it, the counters do not.
+ */
+static void
+record_outcome(uint64 start_seq, RefreshOutcome outcome, ErrorData *edata)
 {
 	PricingShared *s = pricing_shared;
 
 	LWLockAcquire(s->lock, LW_EXCLUSIVE);
 	s->done_seq = Max(s->done_seq, start_seq);
-	if (ok)
+	if (outcome == REFRESH_OK)
 	{
 		s->ok_seq = Max(s->ok_seq, start_seq);
 		s->refreshes++;
 		s->last_error[0] = '\0';
 		s->last_errcode = 0;
+		s->worker_state = PRICING_WORKER_IDLE;
 	}
 	else
 	{
-		s->failed_refreshes++;
+		if (outcome == REFRESH_FAILED)
+		{
+			s->failed_refreshes++;
+			s->worker_state = PRICING_WORKER_RETRY;
+		}
+		else
+			s->worker_state = PRICING_WORKER_NO_EXTENSION;
 		s->last_errcode = edata->sqlerrcode;
 		if (edata->detail)
 			snprintf(s->last_error, PRICING_ERROR_LEN, "%s (%s)",
@@ -257,9 +327,58 @@ record_outcome(uint64 start_seq, bool ok, ErrorData *edata)
 }
 
 /*
- * One refresh attempt.  Returns true on success.
+ * The owner of extension pricing in this database, or InvalidOid when it is
+ * not installed.
+ */
+static Oid
+extension_owner(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("pricing"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+/*
+ * Start reading as the extension's owner, who owns the source tables, for
+ * the rest of the transaction (its end restores the user).  NOFORCE_RLS: as
+ * for PostgreSQL's referential integrity checks, even a table forced to
+ * apply row security to its owner is read whole.  Returns false when the
+ * extension is not installed.
  */
 static bool
+read_as_extension_owner(void)
+{
+	Oid			owner = extension_owner();
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (!OidIsValid(owner))
+		return false;
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION |
+						   SECURITY_NOFORCE_RLS);
+	return true;
+}
+
+/*
+ * One refresh attempt.
+ */
+static RefreshOutcome
 refresh(MemoryContext worker_cxt)
 {
 	PricingShared *s = pricing_shared;
@@ -269,11 +388,9 @@ refresh(MemoryContext worker_cxt)
 	int			half = gen % 2;
 	volatile MemoryContext cxt = NULL;
 	PricingIndex *volatile index = NULL;
+	volatile bool installed = true;
 	TimestampTz start;
-	bool		ok = true;
-	Oid			worker_role;
-	Oid			save_userid;
-	int			save_sec_context;
+	RefreshOutcome outcome = REFRESH_OK;
 
 	/* the previous tenant of this half must be gone before we build there */
 	release_half(half, gen >= 2 ? gen - 2 : 0, true);
@@ -296,21 +413,6 @@ refresh(MemoryContext worker_cxt)
 		XactReadOnly = true;
 
 		/*
-		 * Read as pricing_worker, a role the extension creates with SELECT
-		 * on its tables and nothing else, rather than as the bootstrap
-		 * superuser the worker connects as (it must connect before the
-		 * extension, and so the role, may exist).  Abort restores the user;
-		 * so does the code after commit.
-		 */
-		GetUserIdAndSecContext(&save_userid, &save_sec_context);
-		worker_role = get_role_oid("pricing_worker", true);
-		if (OidIsValid(worker_role))
-			SetUserIdAndSecContext(worker_role,
-								   save_sec_context |
-								   SECURITY_LOCAL_USERID_CHANGE |
-								   SECURITY_RESTRICTED_OPERATION);
-
-		/*
 		 * A refresh is one statement to the worker's settings: it obeys
 		 * statement_timeout as a client's statement would (lock_timeout is
 		 * enforced by the lock manager itself).
@@ -321,15 +423,18 @@ refresh(MemoryContext worker_cxt)
 			elog(ERROR, "SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
 
-		cxt = pricing_arena_context_create(TopMemoryContext, half, gen);
-		index = pricing_load_index(cxt);
-		index->generation = gen;
-		index->loaded_at = GetCurrentTimestamp();
-		index->refresh_ms = (double) (index->loaded_at - start) / 1000.0;
+		installed = read_as_extension_owner();
+		if (installed)
+		{
+			cxt = pricing_arena_context_create(TopMemoryContext, half, gen);
+			index = pricing_load_index(cxt);
+			index->generation = gen;
+			index->loaded_at = GetCurrentTimestamp();
+			index->refresh_ms = (double) (index->loaded_at - start) / 1000.0;
+		}
 
 		SPI_finish();
 		PopActiveSnapshot();
-		SetUserIdAndSecContext(save_userid, save_sec_context);
 		CommitTransactionCommand();
 		disable_timeout(STATEMENT_TIMEOUT, false);
 	}
@@ -366,15 +471,21 @@ refresh(MemoryContext worker_cxt)
 				 serving != 0 ?
 				 errhint("Generation " UINT64_FORMAT " keeps serving.", serving) :
 				 errhint("No generation has been loaded yet.")));
-		record_outcome(start_seq, false, edata);
+		record_outcome(start_seq, REFRESH_FAILED, edata);
 		FreeErrorData(edata);
-		ok = false;
+		outcome = REFRESH_FAILED;
 	}
 	PG_END_TRY();
 
 	pgstat_report_activity(STATE_IDLE, NULL);
-	if (!ok)
-		return false;
+	pgstat_report_stat(true);
+	if (outcome == REFRESH_FAILED)
+		return outcome;
+	if (!installed)
+	{
+		report_no_extension(start_seq);
+		return REFRESH_NO_EXTENSION;
+	}
 
 	/* publish: the index first, then the number that leads to it */
 	half_cxt[half] = cxt;
@@ -388,12 +499,36 @@ refresh(MemoryContext worker_cxt)
 			(errmsg("pricing generation " UINT64_FORMAT " loaded: %lld hotels, %lld rooms, %lld rates, %zu bytes in %.1f ms",
 					gen, (long long) index->nhotels, (long long) index->nrooms,
 					(long long) index->nrates, index->bytes, index->refresh_ms)));
-	record_outcome(start_seq, true, NULL);
+	record_outcome(start_seq, REFRESH_OK, NULL);
 
 	/* free the previous generation now if nobody reads it */
 	if (serving != 0)
 		release_half(1 - half, serving, false);
-	return true;
+	return REFRESH_OK;
+}
+
+/*
+ * The extension is not installed in pricing.database: the normal state of
+ * a new server.  Say so once in the log, and tell whoever waits in
+ * pricing.refresh(true), but count no failure.
+ */
+static void
+report_no_extension(uint64 start_seq)
+{
+	static bool said = false;
+	ErrorData	edata;
+
+	if (!said)
+		ereport(LOG,
+				(errmsg("pricing refresh worker waits for CREATE EXTENSION pricing in database \"%s\"",
+						pricing_database)));
+	said = true;
+
+	memset(&edata, 0, sizeof(edata));
+	edata.sqlerrcode = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+	edata.message = psprintf("extension \"pricing\" is not installed in database \"%s\"",
+							 pricing_database);
+	record_outcome(start_seq, REFRESH_NO_EXTENSION, &edata);
 }
 
 /*
@@ -413,7 +548,6 @@ standby_changes(XLogRecPtr *last_replay)
 
 	if (serving == 0 || replay == *last_replay)
 		return false;
-	*last_replay = replay;
 
 	PG_TRY();
 	{
@@ -421,14 +555,17 @@ standby_changes(XLogRecPtr *last_replay)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
-		count = pricing_change_count();
+		if (read_as_extension_owner())
+			count = pricing_change_count();
+		else
+			ok = false;
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}
 	PG_CATCH();
 	{
-		/* the next refresh will report whatever is wrong */
+		/* the next look tries again; a refresh would report the cause */
 		MemoryContextSwitchTo(oldcxt);
 		FlushErrorState();
 		AbortCurrentTransaction();
@@ -436,8 +573,16 @@ standby_changes(XLogRecPtr *last_replay)
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldcxt);
+	pgstat_report_stat(false);
 
-	return ok && count != s->gens[serving % 2]->change_count;
+	/*
+	 * Only a counter actually read consumes the replay position: after a
+	 * failed read the next look reads again.
+	 */
+	if (!ok)
+		return false;
+	*last_replay = replay;
+	return count != s->gens[serving % 2]->change_count;
 }
 
 static DateADT
@@ -447,17 +592,161 @@ today(void)
 											   TimestampTzGetDatum(GetCurrentTimestamp())));
 }
 
+/*
+ * What the main loop knows between iterations: what the serving generation
+ * (or the last attempt) covered, and whether a refresh is owed.
+ */
+struct WorkerLoop
+{
+	bool		owed;			/* a refresh is due and has not succeeded */
+	uint64		seen_changes;	/* change_seq the last attempt covered */
+	TimestampTz last_attempt;
+	TimestampTz retry_at;		/* after a failure: not before then, or 0 */
+	int			backoff_ms;		/* the wait after the next failure */
+	DateADT		loaded_day;
+	int			loaded_horizon;
+	XLogRecPtr	last_replay;	/* on a standby: replay the counter covered */
+};
+
+/*
+ * Connect to pricing.database.  A missing database ends the worker with
+ * FATAL and the postmaster starts it again a second later; each start in a
+ * row that did not connect waits twice as long first, up to
+ * CONNECT_RETRY_MAX_MS, so that a wrong setting does not fill the log.
+ */
+static void
+connect_to_database(void)
+{
+	PricingShared *s = pricing_shared;
+	int			failures;
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	failures = s->connect_failures++;
+	LWLockRelease(s->lock);
+
+	if (failures > 0)
+	{
+		long		delay = Min((long) RETRY_MIN_MS << Min(failures - 1, 10),
+								CONNECT_RETRY_MAX_MS);
+		TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
+
+		ereport(LOG,
+				(errmsg("pricing refresh worker waits %ld ms before connecting to database \"%s\" again",
+						delay, pricing_database),
+				 errhint("Check that the database named by pricing.database exists.")));
+		while (GetCurrentTimestamp() < until)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 1000, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+
+	BackgroundWorkerInitializeConnection(pricing_database, NULL, 0);
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	s->connect_failures = 0;
+	LWLockRelease(s->lock);
+}
+
+/*
+ * Whether a refresh is due now: a committed change, a request, the
+ * interval, the change of day or of horizon, or replay on a standby; or an
+ * owed one whose backoff has run out.
+ */
+static bool
+refresh_due(WorkerLoop *w)
+{
+	PricingShared *s = pricing_shared;
+	uint64		changes = pg_atomic_read_u64(&s->change_seq);
+	uint64		requested = pg_atomic_read_u64(&s->request_seq);
+	uint64		done;
+
+	LWLockAcquire(s->lock, LW_SHARED);
+	done = s->done_seq;
+	LWLockRelease(s->lock);
+
+	/* news may have removed the obstacle: no backoff for it */
+	if (changes != w->seen_changes || requested > done)
+	{
+		w->owed = true;
+		w->retry_at = 0;
+	}
+	if (pricing_refresh_interval > 0 &&
+		TimestampDifferenceExceeds(w->last_attempt, GetCurrentTimestamp(),
+								   pricing_refresh_interval * 1000))
+		w->owed = true;
+	if (today() != w->loaded_day || pricing_horizon_days != w->loaded_horizon)
+		w->owed = true;
+	if (!w->owed && RecoveryInProgress() && standby_changes(&w->last_replay))
+		w->owed = true;
+
+	return w->owed && (w->retry_at == 0 || GetCurrentTimestamp() >= w->retry_at);
+}
+
+/*
+ * Attempt the refresh that is due, and settle what is owed by its outcome.
+ */
+static void
+run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
+{
+	RefreshOutcome outcome;
+
+	/* what this attempt covers, read before its snapshot */
+	w->seen_changes = pg_atomic_read_u64(&pricing_shared->change_seq);
+	w->last_attempt = GetCurrentTimestamp();
+	w->loaded_day = today();
+	w->loaded_horizon = pricing_horizon_days;
+
+	set_worker_state(PRICING_WORKER_REFRESHING);
+	MemoryContextSwitchTo(worker_cxt);
+	outcome = refresh(worker_cxt);
+	MemoryContextReset(worker_cxt);
+
+	if (outcome == REFRESH_FAILED)
+	{
+		w->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), w->backoff_ms);
+		w->backoff_ms = Min(w->backoff_ms * 2, RETRY_MAX_MS);
+		return;
+	}
+	/* done, or nothing to do until CREATE EXTENSION commits */
+	w->owed = false;
+	w->retry_at = 0;
+	w->backoff_ms = RETRY_MIN_MS;
+}
+
+/*
+ * Sleep until something happens: at most until the next interval, the
+ * retry of a failed refresh, or a standby's next look at replay.
+ */
+static void
+wait_for_news(WorkerLoop *w)
+{
+	long		timeout = 60000;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (pricing_refresh_interval > 0)
+		timeout = Min(timeout,
+					  TimestampDifferenceMilliseconds(now,
+													  TimestampTzPlusMilliseconds(w->last_attempt,
+																				  pricing_refresh_interval * 1000)) + 1);
+	if (w->owed && w->retry_at != 0)
+		timeout = Min(timeout, TimestampDifferenceMilliseconds(now, w->retry_at) + 1);
+	/* a standby learns of changes by looking: see changes.c */
+	if (RecoveryInProgress())
+		timeout = Min(timeout, STANDBY_POLL_MS);
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 timeout, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+}
+
 void
 pricing_worker_main(Datum main_arg)
 {
 	PricingShared *s;
 	MemoryContext worker_cxt;
-	uint64		seen_changes;
-	TimestampTz last_attempt;
-	DateADT		loaded_day;
-	int			loaded_horizon;
-	bool		need = true;	/* load at start */
-	XLogRecPtr	last_replay = InvalidXLogRecPtr;
+	WorkerLoop	w;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -467,43 +756,43 @@ pricing_worker_main(Datum main_arg)
 	if (s == NULL)
 		elog(ERROR, "pricing shared memory is not initialized");
 
-	BackgroundWorkerInitializeConnection(pricing_database, NULL, 0);
+	connect_to_database();
 	pgstat_report_appname("pricing refresh worker");
 
 	lower_priority();
 
 	/*
-	 * The worker connects as a superuser.  Its queries must resolve to the
-	 * system's operators and functions only, never to objects that whoever
-	 * may create them in a schema on the configured search_path put there
-	 * (an operator numeric * integer in public would otherwise be chosen
-	 * over the built-in numeric * numeric and run as superuser).  Nothing
-	 * later can override this: not postgresql.conf on reload, nor settings
-	 * of the database or role.
+	 * The worker connects as a superuser and reads as the extension's owner.
+	 * Its queries must resolve to the system's operators and functions
+	 * only, never to objects that whoever may create them in a schema on
+	 * the configured search_path put there (an operator numeric * integer in
+	 * public would otherwise be chosen over the built-in numeric * numeric
+	 * and run with the worker's rights).  Nothing later can override this:
+	 * not postgresql.conf on reload, nor settings of the database or role.
 	 */
-	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("search_path", PRICING_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_OVERRIDE);
 
 	LWLockAcquire(s->lock, LW_EXCLUSIVE);
 	s->worker_pid = MyProcPid;
 	s->worker_latch = MyLatch;
+	s->worker_state = PRICING_WORKER_STARTING;
 	LWLockRelease(s->lock);
 	before_shmem_exit(worker_exit, (Datum) 0);
 
 	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pricing refresh worker",
 									   ALLOCSET_DEFAULT_SIZES);
 
-	seen_changes = pg_atomic_read_u64(&s->change_seq);
-	last_attempt = GetCurrentTimestamp();
-	loaded_day = today();
-	loaded_horizon = pricing_horizon_days;
+	memset(&w, 0, sizeof(w));
+	w.owed = true;				/* load at start */
+	w.seen_changes = pg_atomic_read_u64(&s->change_seq);
+	w.last_attempt = GetCurrentTimestamp();
+	w.backoff_ms = RETRY_MIN_MS;
+	w.loaded_day = today();
+	w.loaded_horizon = pricing_horizon_days;
+	w.last_replay = InvalidXLogRecPtr;
 
 	for (;;)
 	{
-		long		timeout;
-		uint64		changes;
-		uint64		requested;
-		uint64		done;
-
 		/*
 		 * A cancel (pg_cancel_backend, or a statement timeout that fired
 		 * after the refresh's last interrupt check) means nothing between
@@ -517,8 +806,6 @@ pricing_worker_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			if (pricing_horizon_days != loaded_horizon)
-				need = true;
 		}
 
 		/* a retired generation goes as soon as its readers do */
@@ -529,54 +816,9 @@ pricing_worker_main(Datum main_arg)
 				release_half(1 - serving % 2, serving - 1, false);
 		}
 
-		changes = pg_atomic_read_u64(&s->change_seq);
-		requested = pg_atomic_read_u64(&s->request_seq);
-		LWLockAcquire(s->lock, LW_SHARED);
-		done = s->done_seq;
-		LWLockRelease(s->lock);
-
-		if (changes != seen_changes || requested > done)
-			need = true;
-		if (pricing_refresh_interval > 0 &&
-			TimestampDifferenceExceeds(last_attempt, GetCurrentTimestamp(),
-									   pricing_refresh_interval * 1000))
-			need = true;
-		if (today() != loaded_day)
-			need = true;
-		if (!need && RecoveryInProgress() && standby_changes(&last_replay))
-			need = true;
-
-		if (need)
-		{
-			need = false;
-			seen_changes = changes;
-			last_attempt = GetCurrentTimestamp();
-			loaded_day = today();
-			loaded_horizon = pricing_horizon_days;
-			MemoryContextSwitchTo(worker_cxt);
-			(void) refresh(worker_cxt);
-			MemoryContextReset(worker_cxt);
-			continue;
-		}
-
-		/* sleep until something happens, at most until the next interval */
-		timeout = 60000;
-		if (pricing_refresh_interval > 0)
-		{
-			long		secs;
-			int			usecs;
-
-			TimestampDifference(GetCurrentTimestamp(),
-								TimestampTzPlusMilliseconds(last_attempt,
-															pricing_refresh_interval * 1000),
-								&secs, &usecs);
-			timeout = Min(timeout, secs * 1000 + usecs / 1000 + 1);
-		}
-		/* a standby learns of changes by looking: see changes.c */
-		if (RecoveryInProgress())
-			timeout = Min(timeout, STANDBY_POLL_MS);
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 timeout, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		if (refresh_due(&w))
+			run_refresh(&w, worker_cxt);
+		else
+			wait_for_news(&w);
 	}
 }

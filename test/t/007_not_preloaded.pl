@@ -39,10 +39,7 @@ load_sample_data($node, 'postgres');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM pricing.rate'),
 	'160', 'the data went into the tables');
 
-for my $call (
-	q{SELECT * FROM pricing.cheapest('Testville', current_date + 5, current_date + 8)},
-	q{SELECT * FROM pricing.quote(1, current_date + 5, current_date + 8)},
-	q{SELECT pricing.refresh(true)})
+for my $call (@READER_CALLS, q{SELECT pricing.refresh(true)})
 {
 	($rc, $out, $err) = sql_error($node, 'postgres', $call);
 	isnt($rc, 0, "not preloaded: $call fails");

@@ -15,14 +15,32 @@ use PricingTest;
 my $node = new_pricing_node('other_database', 'pricing.database' => "'shop'");
 $node->start;
 
+# Before the index is loaded, every reader says so, whatever it is asked.
+$node->safe_psql('postgres', 'CREATE EXTENSION pricing');
+for my $call (@READER_CALLS)
+{
+	my ($rc, $out, $err) = sql_error($node, 'postgres', $call);
+	like($err, qr/ERROR:  55000: pricing index is not loaded yet/,
+		"no index yet: $call: 55000");
+	is($out, '', "no index yet: $call: no rows");
+}
+
 $node->safe_psql('postgres', 'CREATE DATABASE shop');
 load_sample_data($node, 'shop');
 wait_serving($node, 'shop', $SAMPLE_CHEAPEST,
 	'the worker loads the database created after server start');
 is(status_of($node, 'shop', 'database'), 'shop', 'status.database is shop');
 
+# In another database, every reader says the index serves "shop",
+# whatever it is asked.
+for my $call (@READER_CALLS)
+{
+	my ($rc, $out, $err) = sql_error($node, 'postgres', $call);
+	like($err, qr/ERROR:  55000: pricing index serves another database/,
+		"another database: $call: 55000");
+}
+
 # The extension in another database is not what the worker loads.
-$node->safe_psql('postgres', 'CREATE EXTENSION pricing');
 $node->safe_psql(
 	'postgres', q{
 INSERT INTO pricing.hotel (hotel_id, city, name) VALUES (9, 'Testville', 'Elsewhere');

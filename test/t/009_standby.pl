@@ -1,5 +1,5 @@
 # A hot standby builds and serves its own index from the replayed tables
-# (DESIGN: the worker starts once the server is consistent).  Replayed
+# (doc/design.md: the worker starts once the server is consistent).  Replayed
 # changes fire no trigger there; the standby's worker notices them by itself
 # (README: it watches pricing.change_counter), and pricing.refresh() and the
 # refresh interval work there too.

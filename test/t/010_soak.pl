@@ -1,4 +1,4 @@
-# Memory stays flat across refreshes (issue #3, part 1).
+# Memory stays flat across refreshes (doc/memory.md).
 #
 # The seed of this project is a pricing engine whose memory doubled on every
 # refresh: its loader thread allocated the data, request threads freed it,

@@ -1,4 +1,4 @@
-# Reader pins under abuse (issue #3, parts 2 and 4).
+# Reader pins under abuse (doc/design.md, "Pins").
 #
 # A backend pins the serving generation only inside one call of
 # pricing.cheapest or pricing.quote.  Queries cancelled (pg_cancel_backend,

@@ -1,4 +1,4 @@
-# Arena exhaustion (issue #3, parts 3 and 4).
+# Arena exhaustion (doc/design.md, "The arena and its halves").
 #
 # Data that cannot fit in pricing.shared_memory makes the refresh fail with
 # ERROR 53200 naming the setting and the bytes the index needs (in the log,

@@ -34,6 +34,7 @@ our @EXPORT = qw(
   worker_waits_for_lock
   sql_error
   $SAMPLE_CHEAPEST
+  @READER_CALLS
 );
 
 # The answer of cheapest_query() on the sample data: hotel:room:total for the
@@ -44,6 +45,24 @@ our @EXPORT = qw(
 #   hotel 3: 3 x 150.00 - 10% discount (45.00) + cleaning 25.00    = 430.00
 #   hotel 4 is in Otherton.
 our $SAMPLE_CHEAPEST = '1:1:309.00,2:2:379.50,3:1:430.00';
+
+# Calls of every reader, including those whose arguments alone decide the
+# answer is empty (no rows wanted, a negative limit, an unknown city or
+# hotel, dates outside the window).  Whatever the arguments, a reader with
+# no index to answer from must say so (55000), not return no rows.
+our @READER_CALLS = (
+	q{SELECT * FROM pricing.cheapest('Testville', current_date + 5, current_date + 8)},
+	q{SELECT * FROM pricing.cheapest('Testville', current_date + 5, current_date + 8, max_results => 0)},
+	q{SELECT * FROM pricing.cheapest('Testville', current_date + 5, current_date + 8, max_total => -1)},
+	q{SELECT * FROM pricing.cheapest('Testville', current_date + 5, current_date + 8, max_total => 0)},
+	q{SELECT * FROM pricing.cheapest('Testville', current_date + 5, current_date + 8, min_stars => 6)},
+	q{SELECT * FROM pricing.cheapest('Nowhere', current_date + 5, current_date + 8)},
+	q{SELECT * FROM pricing.cheapest('Testville', current_date + 5000, current_date + 5001)},
+	q{SELECT * FROM pricing.cheapest('Testville', current_date - 5000, current_date - 4999)},
+	q{SELECT * FROM pricing.quote(1, current_date + 5, current_date + 8)},
+	q{SELECT * FROM pricing.quote(-1, current_date + 5, current_date + 8)},
+	q{SELECT * FROM pricing.quote(1, current_date + 5000, current_date + 5001)},
+	q{SELECT * FROM pricing.quote(1, current_date + 5, current_date + 8, guests => 100)});
 
 # A node configured for the extension; not started.  %conf overrides or adds
 # postgresql.conf settings (values are written verbatim).
@@ -162,7 +181,7 @@ sub cheapest_query
        WITH ORDINALITY AS c(hotel_id, name, stars, room_id, total, currency, ord)};
 }
 
-# The same line computed in plain SQL from the source tables (SPEC section 2),
+# The same line computed in plain SQL from the source tables (doc/reference.md, "The price of a stay"),
 # for comparison with the index.
 sub reference_query
 {

@@ -1,0 +1,204 @@
+# Nothing planted on a search_path runs with the extension's rights.
+#
+# Every statement the extension runs with rights other than its caller's:
+#   - the extension script (CREATE EXTENSION, as a superuser);
+#   - the change trigger's update of pricing.change_counter (as the table's
+#     owner, for any writer of a source table);
+#   - the refresh worker's queries (as the extension's owner), on a primary
+#     and on a hot standby (where it also reads the change counter).
+# A role that may write the source tables and create objects in a schema of
+# its own plants, in that schema, operators for every pair of the types the
+# extension's statements use, functions and aggregates named like the
+# system's, and an implicit cast; and puts its schema first, before
+# pg_catalog, on its own search_path, the database's and the server's.  Each
+# planted object raises a WARNING naming the user it runs as.  Then the
+# whole life of the index runs: install, writes of every kind on every
+# source table, refreshes by change and by request, a worker restart, the
+# standby.  The planted code may run as the intruder itself (its own
+# statements use its own operators), never as anyone else.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PricingTest;
+
+# The test's own sessions keep the system's path; the intruder's get the
+# planted one (PGOPTIONS is emptied for them).
+$ENV{PGOPTIONS} = '-c search_path=pg_catalog,public';
+my $primary = new_pricing_node('planted', init => { allows_streaming => 1 });
+$primary->start;
+
+my $types = [ 'smallint', 'integer', 'bigint', 'numeric', 'text', 'date', 'boolean', 'name' ];
+my $ops = [ '+', '-', '*', '/', '=', '<>', '<', '>', '<=', '>=' ];
+
+$primary->safe_psql('postgres', q{
+CREATE ROLE intruder LOGIN;
+CREATE SCHEMA planted AUTHORIZATION intruder;
+});
+# the battery, created by the intruder
+my $battery = q{
+SET ROLE intruder;
+CREATE FUNCTION planted.trace(what text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE WARNING 'planted % ran as %', what, current_user;
+END
+$$;
+};
+for my $l (@$types)
+{
+	for my $r (@$types)
+	{
+		for my $op (@$ops)
+		{
+			my $cmp = $op =~ /^[=<>]/ ? 1 : 0;
+			my $ret = $cmp ? 'boolean' : $l;
+			my $fn = 'op_' . unpack('H*', $op) . "_\Q$l\E_\Q$r\E";
+			$fn =~ s/[^a-z0-9_]/_/g;
+			$battery .= qq{
+CREATE FUNCTION planted.$fn($l, $r) RETURNS $ret LANGUAGE plpgsql AS \$\$
+BEGIN PERFORM planted.trace('operator $l $op $r'); RETURN NULL; END \$\$;
+CREATE OPERATOR planted.$op (LEFTARG = $l, RIGHTARG = $r, FUNCTION = planted.$fn);
+};
+		}
+	}
+}
+for my $t ('smallint', 'integer', 'bigint', 'numeric', 'text', 'date')
+{
+	(my $n = $t) =~ s/ /_/g;
+	$battery .= qq{
+CREATE FUNCTION planted.agg_$n($t, $t) RETURNS $t LANGUAGE plpgsql AS \$\$
+BEGIN PERFORM planted.trace('aggregate over $t'); RETURN \$1; END \$\$;
+CREATE AGGREGATE planted.sum($t) (SFUNC = planted.agg_$n, STYPE = $t);
+CREATE AGGREGATE planted.max($t) (SFUNC = planted.agg_$n, STYPE = $t);
+CREATE AGGREGATE planted.min($t) (SFUNC = planted.agg_$n, STYPE = $t);
+CREATE FUNCTION planted.coalesce($t, $t) RETURNS $t LANGUAGE plpgsql AS \$\$
+BEGIN PERFORM planted.trace('function coalesce($t)'); RETURN \$1; END \$\$;
+CREATE FUNCTION planted.text($t) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN PERFORM planted.trace('function text($t)'); RETURN NULL; END \$\$;
+};
+}
+$battery .= q{
+CREATE FUNCTION planted.count() RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('function count()'); RETURN 0; END $$;
+CREATE FUNCTION planted.round(numeric, integer) RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('function round'); RETURN $1; END $$;
+CREATE FUNCTION planted.int8(numeric) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('function int8'); RETURN 0; END $$;
+CREATE FUNCTION planted.int4(numeric) RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('function int4'); RETURN 0; END $$;
+CREATE FUNCTION planted.current_database() RETURNS name LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('function current_database'); RETURN 'x'; END $$;
+CREATE TYPE planted.evil AS (x integer);
+CREATE FUNCTION planted.to_evil(integer) RETURNS planted.evil LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('cast integer to evil'); RETURN ROW($1); END $$;
+CREATE CAST (integer AS planted.evil) WITH FUNCTION planted.to_evil(integer) AS IMPLICIT;
+CREATE FUNCTION planted.evil_plus(bigint, planted.evil) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('operator bigint + evil'); RETURN $1; END $$;
+CREATE OPERATOR planted.+ (LEFTARG = bigint, RIGHTARG = planted.evil, FUNCTION = planted.evil_plus);
+RESET ROLE;
+};
+$primary->safe_psql('postgres', $battery);
+
+my $path = 'planted, pg_catalog, public';
+# (the battery is real: a session with the path runs it)
+my ($rc, $out, $err) = sql_error($primary, 'postgres', "SET search_path = $path; SELECT 1 + 2::bigint");
+like($err, qr/planted operator integer \+ bigint ran as/, 'a session with the planted path runs the planted operator');
+
+# everyone's path
+$primary->safe_psql('postgres', qq{
+ALTER ROLE intruder SET search_path = $path;
+ALTER DATABASE postgres SET search_path = $path;
+ALTER SYSTEM SET search_path = '$path';
+SELECT pg_reload_conf();
+});
+my $offset = -s $primary->logfile;
+
+# --- the extension script, run by a superuser with the planted path ----------------
+$primary->safe_psql('postgres', "SET search_path = $path; CREATE EXTENSION pricing");
+$primary->safe_psql('postgres', q{
+GRANT pricing_admin TO intruder;
+GRANT USAGE, CREATE ON SCHEMA public TO intruder;
+});
+
+# --- the intruder writes every source table, every way ----------------------------
+# (its statements run its own operators, which return NULL: that is its
+# business; what matters is what runs with other rights meanwhile)
+load_sample_data($primary, 'postgres');
+wait_serving($primary, 'postgres', $SAMPLE_CHEAPEST, 'the sample serves');
+{
+	local $ENV{PGUSER} = 'intruder';
+	local $ENV{PGOPTIONS} = '';
+	is($primary->safe_psql('postgres', 'SHOW search_path'), $path,
+		'the intruder\'s sessions have the planted path');
+	for my $sql (
+		q{UPDATE pricing.hotel SET stars = stars},
+		q{UPDATE pricing.room SET name = name},
+		q{UPDATE pricing.rate SET price = price},
+		q{UPDATE pricing.discount SET percent = percent},
+		q{UPDATE pricing.fee SET amount = amount},
+		q{INSERT INTO pricing.hotel (hotel_id, city, name) VALUES (99, 'Gone', 'Gone')},
+		q{DELETE FROM pricing.hotel WHERE hotel_id = 99},
+		q{INSERT INTO pricing.room (hotel_id, room_id, name, max_guests) VALUES (4, 2, 'Extra', 2)},
+		q{DELETE FROM pricing.room WHERE room_id = 2},
+		q{BEGIN; SAVEPOINT s; UPDATE pricing.rate SET available = available; RELEASE s; COMMIT},
+		q{BEGIN; CREATE TEMP TABLE keep AS SELECT * FROM pricing.fee; TRUNCATE pricing.fee;
+		  INSERT INTO pricing.fee SELECT * FROM keep; COMMIT},
+		q{BEGIN; CREATE TEMP TABLE keepd AS SELECT * FROM pricing.discount; DELETE FROM pricing.discount;
+		  INSERT INTO pricing.discount SELECT * FROM keepd; COMMIT},
+		q{SELECT pricing.refresh(true)},
+		q{SELECT pricing.refresh(false)})
+	{
+		my ($rc, $out, $err) = sql_error($primary, 'postgres', $sql);
+		is($rc, 0, "the intruder runs: $sql") or diag($err);
+	}
+}
+$primary->safe_psql('postgres', 'SELECT pricing.refresh(true)');
+is(cheapest($primary, 'postgres'), reference($primary, 'postgres'),
+	'the index serves what the tables say');
+
+# --- a new worker, which reads the server's, database's and role's settings ---------
+my $old = worker_pid($primary);
+$primary->safe_psql('postgres', "SELECT pg_terminate_backend($old)");
+ok( $primary->poll_query_until('postgres',
+		"SELECT worker_pid IS NOT NULL AND worker_pid <> $old FROM pricing.status"),
+	'a new worker starts');
+$primary->safe_psql('postgres', 'SELECT pricing.refresh(true)');
+is(cheapest($primary, 'postgres'), reference($primary, 'postgres'), 'and serves what the tables say');
+
+# --- a hot standby, whose worker reads the change counter ----------------------------
+$primary->backup('backup');
+my $standby = PostgreSQL::Test::Cluster->new('planted_standby');
+$standby->init_from_backup($primary, 'backup', has_streaming => 1);
+$standby->start;
+$primary->safe_psql('postgres',
+	'UPDATE pricing.rate SET price = 90.00 WHERE hotel_id = 2 AND room_id = 2');
+{
+	local $ENV{PGUSER} = 'intruder';
+	local $ENV{PGOPTIONS} = '';
+	$primary->safe_psql('postgres', 'UPDATE pricing.rate SET available = available');
+}
+$primary->wait_for_catchup($standby);
+wait_serving($standby, 'postgres', reference($primary, 'postgres'),
+	'the standby follows the changes');
+
+# --- what ran, as whom --------------------------------------------------------------
+my $log = slurp_file($primary->logfile, $offset) . slurp_file($standby->logfile);
+my @ran = ($log =~ /planted (.*?) ran as (\S+)/g);
+my %as;
+while (my ($what, $who) = splice(@ran, 0, 2))
+{
+	push @{ $as{$who} }, $what;
+}
+my @others = grep { $_ ne 'intruder' } sort keys %as;
+is(join(', ', map { "$_: " . join('; ', @{ $as{$_} }) } @others), '',
+	'no planted object ran as anyone but the intruder');
+is($primary->safe_psql('postgres', q{SELECT rolsuper FROM pg_roles WHERE rolname = 'intruder'}),
+	'f', 'the intruder is no superuser');
+
+$standby->stop;
+$primary->stop;
+done_testing();

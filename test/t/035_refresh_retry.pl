@@ -1,0 +1,140 @@
+# A failed refresh does not consume the change it was for.
+#
+# With pricing.refresh_interval = 0 (no timer), a change is committed while
+# something makes the worker's refresh fail: a statement timeout, a lock it
+# cannot get in time, a cancel, and on a hot standby a lock held by replay.
+# Once the obstacle is gone, the change serves by itself: no further change,
+# no call to pricing.refresh(), no interval.  The test only polls
+# pricing.cheapest and pricing.status.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PricingTest;
+
+my ($primary, $standby) = new_primary_and_standby();
+# enough rows that a refresh takes well over a millisecond
+load_bulk_data($primary, 'postgres', 400);
+$ENV{PGOPTIONS} = '-c statement_timeout=0 -c lock_timeout=0';
+
+# The answer after hotel 2's room 2 is repriced to $price a night.
+sub repriced
+{
+	my ($price) = @_;
+	my $total = sprintf('%.2f', 3 * $price * 1.1);
+	return $total < 309 ? "2:2:$total,1:1:309.00,3:1:430.00" : $SAMPLE_CHEAPEST;
+}
+
+sub reprice
+{
+	my ($node, $price) = @_;
+	$node->safe_psql('postgres',
+		"UPDATE pricing.rate SET price = $price WHERE hotel_id = 2 AND room_id = 2");
+	return;
+}
+
+# until the worker of $node has failed once more than $before
+sub wait_failed
+{
+	my ($node, $before, $what) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	ok( $node->poll_query_until('postgres',
+			"SELECT failed_refreshes > $before FROM pricing.status"),
+		"$what: the refresh fails");
+	is(status_of($node, 'postgres', 'worker_state'),
+		'waiting to retry a failed refresh', "$what: status says it will retry");
+	return;
+}
+
+sub set_worker_setting
+{
+	my ($node, $setting) = @_;
+	$node->append_conf('postgresql.conf', "$setting\n");
+	$node->reload;
+	return;
+}
+
+my $price = 90;
+
+# --- statement_timeout ------------------------------------------------------
+{
+	my $failed = status_of($primary, 'postgres', 'failed_refreshes');
+	set_worker_setting($primary, "statement_timeout = '1ms'");
+	# the worker rereads its settings asynchronously: ask until it fails
+	ok( $primary->poll_query_until('postgres',
+			"SELECT pricing.refresh(false) IS NOT NULL AND failed_refreshes > $failed FROM pricing.status"),
+		'statement_timeout: refreshes fail');
+	$failed = status_of($primary, 'postgres', 'failed_refreshes');
+	reprice($primary, $price);
+	wait_failed($primary, $failed, 'statement_timeout');
+	is(cheapest($primary, 'postgres'), $SAMPLE_CHEAPEST, 'statement_timeout: the old generation serves');
+	set_worker_setting($primary, "statement_timeout = 0");
+	wait_serving($primary, 'postgres', repriced($price),
+		'statement_timeout: once it is gone, the change serves by itself');
+}
+
+# --- a lock the worker cannot get in time ------------------------------------
+{
+	$price = 85;
+	set_worker_setting($primary, "lock_timeout = '100ms'");
+	my $locker = $primary->background_psql('postgres');
+	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	my $failed = status_of($primary, 'postgres', 'failed_refreshes');
+	reprice($primary, $price);
+	wait_failed($primary, $failed, 'lock_timeout');
+	like(status_of($primary, 'postgres', 'last_error'), qr/lock timeout/,
+		'lock_timeout: the error says so');
+	$locker->query_safe('COMMIT');
+	$locker->quit;
+	wait_serving($primary, 'postgres', repriced($price),
+		'lock_timeout: once the lock is gone, the change serves by itself');
+	set_worker_setting($primary, "lock_timeout = 0");
+}
+
+# --- a cancelled refresh ------------------------------------------------------
+{
+	$price = 80;
+	my $locker = $primary->background_psql('postgres');
+	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	my $failed = status_of($primary, 'postgres', 'failed_refreshes');
+	reprice($primary, $price);
+	ok(worker_waits_for_lock($primary), 'cancel: the worker waits for the lock');
+	$primary->safe_psql('postgres', 'SELECT pg_cancel_backend(' . worker_pid($primary) . ')');
+	wait_failed($primary, $failed, 'cancel');
+	$locker->query_safe('COMMIT');
+	$locker->quit;
+	wait_serving($primary, 'postgres', repriced($price),
+		'cancel: the change serves by itself afterwards');
+}
+
+# --- a hot standby: replay holds the lock --------------------------------------
+# An ACCESS EXCLUSIVE lock taken on the primary is held on the standby by
+# replay until the locking transaction ends there.
+{
+	$price = 75;
+	set_worker_setting($standby, "lock_timeout = '100ms'");
+	my $locker = $primary->background_psql('postgres');
+	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	$locker->query_safe('SELECT pg_current_xact_id()');	# the lock is WAL-logged with an xid
+	my $failed = status_of($standby, 'postgres', 'failed_refreshes');
+	# a change to another table, committed and replayed while the lock is held
+	reprice($primary, $price);
+	$primary->wait_for_catchup($standby);
+	wait_failed($standby, $failed, 'standby');
+	is(cheapest($standby, 'postgres'), repriced(80), 'standby: the old generation serves');
+	$locker->query_safe('COMMIT');
+	$locker->quit;
+	wait_serving($standby, 'postgres', repriced($price),
+		'standby: once replay releases the lock, the change serves by itself');
+}
+
+is(status_of($primary, 'postgres', 'worker_state'), 'idle', 'the primary\'s worker is idle');
+is(status_of($standby, 'postgres', 'worker_state'), 'idle', 'the standby\'s worker is idle');
+
+$standby->stop;
+$primary->stop;
+done_testing();
