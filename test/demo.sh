@@ -8,9 +8,14 @@
 # library preloaded, loads test/data/sample.sql, prints the cheapest hotels
 # of a city for a three-night stay two weeks from now with the breakdown of
 # each price, and stops the cluster again.
+#
+# The checkout may be anywhere, even where the postgres user cannot enter (a
+# home directory of mode 0700): everything that runs as postgres runs from /,
+# and the checkout's files reach it only through root's redirections.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SRC=$(pwd)
 CITY=${1:-Berlin}
 PG_BINDIR=/usr/lib/postgresql/15/bin
 RUN_AS=postgres
@@ -25,8 +30,14 @@ pricing_install
 
 DIR=$(mktemp -d /tmp/pricing-demo.XXXXXX)
 chown "$RUN_AS": "$DIR"
+cd /
 as_pg() { runuser -u "$RUN_AS" -- "$@"; }
 stop() {
+	local rc=$?
+	if [ "$rc" -ne 0 ] && [ -s "$DIR/server.log" ]; then
+		echo "test/demo.sh failed; the end of the server log:" >&2
+		tail -n 20 "$DIR/server.log" >&2
+	fi
 	as_pg "$PG_BINDIR/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
 	rm -rf "$DIR"
 }
@@ -42,7 +53,8 @@ CONF
 as_pg "$PG_BINDIR/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start >/dev/null
 psql() { as_pg "$PG_BINDIR/psql" -h "$DIR" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-psql -c 'CREATE EXTENSION pricing' -f test/data/sample.sql >/dev/null
+psql -c 'CREATE EXTENSION pricing' >/dev/null
+psql <"$SRC/test/data/sample.sql" >/dev/null
 psql -c 'SELECT pricing.refresh(true)' >/dev/null
 
 echo

@@ -8,7 +8,7 @@
 --
 -- Per hotel of the city: one index-only range scan of its rates over the
 -- stay (both rooms at once, grouped by room), one index-only probe each for
--- its fees, its discounts and its rooms; the SPEC's arithmetic in numeric;
+-- its fees, its discounts and its rooms; the arithmetic of doc/reference.md in numeric;
 -- the best room per hotel (LIMIT 1), then the ten best hotels (top-N sort).
 -- Discounts are fetched once per hotel: the best hotel-wide percent and
 -- the room-specific ones as arrays.  PostgreSQL chooses its plan by itself
