@@ -22,6 +22,8 @@ for my $call (@READER_CALLS)
 	my ($rc, $out, $err) = sql_error($node, 'postgres', $call);
 	like($err, qr/ERROR:  55000: pricing index is not loaded yet/,
 		"no index yet: $call: 55000");
+	like($err, qr/HINT:  The refresh worker loads it at startup and after changes; call pricing.refresh\(\) to wait for it, and see pricing.status for errors./,
+		"no index yet: $call: with its hint");
 	is($out, '', "no index yet: $call: no rows");
 }
 
