@@ -16,6 +16,7 @@ OBJS = \
 	src/privileges.o \
 	src/reader.o \
 	src/shmem.o \
+	src/scan.o \
 	src/functions.o \
 	src/worker.o \
 	src/pricing.o

@@ -141,7 +141,8 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
 				if (l != PG_UINT32_MAX)
 					k = Min(k, (l * (10000 - d) / 10000 + fees) * (10000 + vat) / 10000 + tax);
 			}
-			city->orders[p][pos + i] = (Min(k, PG_UINT32_MAX) << 32) | (uint32) (pos + i);
+			city->orders[p][pos + i] = pricing_order_entry((uint32) Min(k, PG_UINT32_MAX),
+														   (uint32) (pos + i));
 		}
 		room += h->nrooms;
 	}

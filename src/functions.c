@@ -3,13 +3,13 @@
  * functions.c
  *		The SQL functions: cheapest, quote, refresh, status and generations.
  *
- * The readers (cheapest, quote) validate their arguments, pin the serving
- * generation, compute the answer straight from the index and put the rows
- * into a tuplestore in the backend's own memory, then unpin: a pin never
- * outlives one call (reader.c).  They run no SQL and allocate nothing in
- * the arena.  cheapest keeps the best max_results hotels in a bounded
- * binary heap and visits a city's hotels cheapest bound first (bounds.c),
- * so it stops after a few dozen whatever the city's size.
+ * This file is the extension's SQL surface: it checks arguments and
+ * privileges, pins and unpins, and turns answers into result rows.  The
+ * readers (cheapest, quote) validate their arguments, pin the serving
+ * generation, have the search over the index (scan.c) find the answer, and
+ * put the rows into a tuplestore in the backend's own memory, then unpin: a
+ * pin never outlives one call (reader.c).  They run no SQL and allocate
+ * nothing in the arena.
  *
  * Amounts leave the index as integer cents and become numeric with scale 2
  * through int64_div_fast_to_numeric.
@@ -24,7 +24,6 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "lib/binaryheap.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "utils/array.h"
@@ -47,32 +46,6 @@ PG_FUNCTION_INFO_V1(pricing_generations);
 #define REFRESH_POLL_MS				200
 /* the columns of pricing.status */
 #define STATUS_COLS					19
-
-/* a hotel's best price, a candidate row of pricing.cheapest() */
-typedef struct Candidate
-{
-	int128		total;
-	const PricingHotel *hotel;
-	int32		room_id;
-} Candidate;
-
-/* the best max_results hotels so far, in a bounded max-heap */
-typedef struct TopK
-{
-	binaryheap *heap;
-	Candidate  *cands;
-	int			ncands;
-	int			max_results;
-	bool		bounded;		/* whether no total above bound can enter */
-	int64		bound;
-} TopK;
-
-/* a room's price, a row of pricing.quote() */
-typedef struct QuoteRow
-{
-	PricingPrice price;
-	int32		room_id;
-} QuoteRow;
 
 /*
  * Set up the tuplestore of a materialized SRF.  When called in FROM, the
@@ -222,171 +195,6 @@ total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit)
 	return true;
 }
 
-/* max-heap order on (total, hotel_id): the top is the worst kept row */
-static int
-candidate_cmp(Datum a, Datum b, void *arg)
-{
-	const Candidate *x = (const Candidate *) DatumGetPointer(a);
-	const Candidate *y = (const Candidate *) DatumGetPointer(b);
-
-	if (x->total != y->total)
-		return x->total < y->total ? -1 : 1;
-	if (x->hotel->hotel_id != y->hotel->hotel_id)
-		return x->hotel->hotel_id < y->hotel->hotel_id ? -1 : 1;
-	return 0;
-}
-
-/*
- * Offer a hotel's best price to the bounded heap of the best max_results.
- */
-static inline void
-offer(TopK *top, const Candidate *cand)
-{
-	if (top->ncands < top->max_results)
-	{
-		top->cands[top->ncands] = *cand;
-		binaryheap_add(top->heap, PointerGetDatum(&top->cands[top->ncands]));
-		top->ncands++;
-	}
-	else
-	{
-		Candidate  *worst = (Candidate *) DatumGetPointer(binaryheap_first(top->heap));
-
-		if (candidate_cmp(PointerGetDatum(cand), PointerGetDatum(worst), NULL) >= 0)
-			return;
-		*worst = *cand;
-		binaryheap_replace_first(top->heap, PointerGetDatum(worst));
-	}
-
-	/* full: nothing dearer than the worst kept row can enter any more */
-	if (top->ncands == top->max_results)
-	{
-		const Candidate *worst = (const Candidate *) DatumGetPointer(binaryheap_first(top->heap));
-
-		top->bounded = true;
-		top->bound = worst->total > PG_INT64_MAX ? PG_INT64_MAX : (int64) worst->total;
-	}
-}
-
-/*
- * Whether a room whose base price is base, whose hotel's discounts take at
- * most max_discount hundredths of a percent, must cost more than bound.
- * Extra guests, fees, VAT and city tax only add to a price, so its total
- * is at least base * (1 - max_discount / 100%), less half a cent of
- * rounding.  Answers false when unsure (amounts too large for the check).
- */
-static inline bool
-costs_more_than(int64 base, int32 max_discount, int64 bound)
-{
-	if (base >= ((int64) 1 << 40) || bound >= PG_INT64_MAX / 10000 - 1)
-		return false;
-	return base * (10000 - max_discount) > (bound + 1) * 10000;
-}
-
-/*
- * Hotels are visited in the order of their bounds, not of their addresses,
- * and each visit chases pointers (hotel, block, the stay's entries in the
- * block's arrays) that are seldom in the cache.  So the scan asks for what
- * it will need a few hotels ahead: the hotel's entry AHEAD visits before
- * it, the hotel itself AHEAD / 2 before, its rooms' entries the visit
- * before that.
- */
-#if defined(__GNUC__) || defined(__clang__)
-#define prefetch(addr)	__builtin_prefetch(addr)
-#else
-#define prefetch(addr)	((void) 0)
-#endif
-#define AHEAD	8
-
-/*
- * Always inlined: GCC deems a function made of prefetches free of effects,
- * and drops calls to it.
- */
-static pg_attribute_always_inline void
-prefetch_visit(const PricingCity *c, const uint64 *order, int32 i,
-			   const PricingStay *stay)
-{
-	const PricingHotel *h;
-	const PricingBlock *b;
-	Size		at;
-
-	if (i + AHEAD < c->nhotels)
-		prefetch(&c->hotels[(uint32) order[i + AHEAD]]);
-	if (i + AHEAD / 2 < c->nhotels)
-		prefetch(c->hotels[(uint32) order[i + AHEAD / 2]]);
-	if (i + 1 < c->nhotels)
-	{
-		h = c->hotels[(uint32) order[i + 1]];
-		b = h->block;
-		at = (Size) stay->first * b->nrooms + h->first_room;
-		prefetch(b->nights + 2 * at);
-		prefetch(&b->rooms[h->first_room]);
-		prefetch(&b->cum[at]);
-		prefetch(&b->cum[at + (Size) stay->nights * b->nrooms]);
-	}
-}
-
-/*
- * Visit the city's hotels in the order of their lower bounds for the stay's
- * period (bounds.c), price the rooms that are open for the stay, and offer
- * each hotel's cheapest (lowest room_id on ties: a hotel's rooms come in
- * room_id order).  Once max_results hotels are kept (or max_total bounds
- * the totals), the first hotel that must cost more than the worst of them
- * ends the visit, as every hotel after it does too; and a room that must
- * cost more is not priced.  A city of thousands of hotels costs a few
- * dozen visits.
- */
-static void
-scan_city(const PricingCity *c, const PricingStay *stay, int32 min_stars,
-		  bool limited, int128 limit, TopK *top)
-{
-	const uint64 *order = pricing_city_order(c, stay->first, stay->nights);
-	int32		n = stay->nights;
-
-	for (int32 i = 0; i < c->nhotels; i++)
-	{
-		const PricingHotel *h;
-		const PricingBlock *b;
-		Candidate	best = {0};
-		bool		have = false;
-
-		/* its total, and every later one, is at least n * K - 1 (bounds.c) */
-		if (top->bounded && (int64) (order[i] >> 32) * n - 1 > top->bound)
-			break;
-		prefetch_visit(c, order, i, stay);
-		h = c->hotels[(uint32) order[i]];
-		if (h->stars < min_stars)
-			continue;
-
-		b = h->block;
-		for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
-		{
-			const PricingRoom *room = &b->rooms[r];
-			PricingPrice p;
-			int64		base;
-
-			if (!pricing_room_open(b, r, stay) || stay->guests > room->max_guests)
-				continue;
-			base = pricing_room_base(b, r, stay);
-			if (top->bounded && costs_more_than(base, room->max_discount, top->bound))
-				continue;
-			pricing_price(h, room, base, stay, &p);
-			if (!have || p.total < best.total)
-			{
-				best.total = p.total;
-				best.hotel = h;
-				best.room_id = room->room_id;
-				have = true;
-			}
-		}
-		if (have && !(limited && best.total > limit))
-			offer(top, &best);
-
-		if ((i & 1023) == 1023)
-			CHECK_FOR_INTERRUPTS();
-	}
-}
-
 /*
  * pricing.cheapest(city, checkin, checkout, guests, max_results, min_stars,
  *					max_total, booking_date)
@@ -435,40 +243,27 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 			stay_in_window(index, &stay) &&
 			(c = pricing_index_city(index, city)) != NULL)
 		{
-			TopK		top;
+			PricingCandidate *rows;
+			int			nrows;
 
-			top.max_results = Min(max_results, c->nhotels);
-			top.cands = palloc(sizeof(Candidate) * Max(top.max_results, 1));
-			top.heap = binaryheap_allocate(Max(top.max_results, 1), candidate_cmp, NULL);
-			top.ncands = 0;
-			/* max_total bounds the totals from the start */
-			top.bounded = limited;
-			top.bound = limited ? (int64) Min(limit, PG_INT64_MAX) : 0;
+			nrows = pricing_scan_city(c, &stay, max_results, min_stars,
+									  limited, limit, &rows);
 
-			scan_city(c, &stay, min_stars, limited, limit, &top);
-
-			/* pop worst first, so fill the sorted array from its end */
+			/* under the pin: a row's name and currency point into the index */
+			for (int i = 0; i < nrows; i++)
 			{
-				Candidate **sorted = palloc(sizeof(Candidate *) * Max(top.ncands, 1));
+				Datum		values[6];
+				bool		nulls[6] = {0};
+				const PricingHotel *h = rows[i].hotel;
 
-				for (int i = top.ncands - 1; i >= 0; i--)
-					sorted[i] = (Candidate *) DatumGetPointer(binaryheap_remove_first(top.heap));
-
-				for (int i = 0; i < top.ncands; i++)
-				{
-					Datum		values[6];
-					bool		nulls[6] = {0};
-					const PricingHotel *h = sorted[i]->hotel;
-
-					values[0] = Int64GetDatum(h->hotel_id);
-					values[1] = PointerGetDatum(h->name);
-					values[2] = Int16GetDatum(h->stars);
-					values[3] = Int32GetDatum(sorted[i]->room_id);
-					values[4] = cents_to_numeric(sorted[i]->total);
-					values[5] = PointerGetDatum(h->currency);
-					tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
-										 values, nulls);
-				}
+				values[0] = Int64GetDatum(h->hotel_id);
+				values[1] = PointerGetDatum(h->name);
+				values[2] = Int16GetDatum(h->stars);
+				values[3] = Int32GetDatum(rows[i].room_id);
+				values[4] = cents_to_numeric(rows[i].total);
+				values[5] = PointerGetDatum(h->currency);
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+									 values, nulls);
 			}
 		}
 	}
@@ -481,17 +276,6 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-static int
-quote_row_cmp(const void *a, const void *b)
-{
-	const QuoteRow *x = (const QuoteRow *) a;
-	const QuoteRow *y = (const QuoteRow *) b;
-
-	if (x->price.total != y->price.total)
-		return x->price.total < y->price.total ? -1 : 1;
-	return (x->room_id > y->room_id) - (x->room_id < y->room_id);
-}
-
 /*
  * pricing.quote(hotel_id, checkin, checkout, guests, booking_date)
  */
@@ -502,7 +286,7 @@ pricing_quote(PG_FUNCTION_ARGS)
 	PricingStay stay;
 	int64		hotel_id;
 	const PricingIndex *index;
-	QuoteRow   *rows = NULL;
+	PricingQuoteRow *rows = NULL;
 	int			nrows = 0;
 
 	require_arg(fcinfo, 0, "hotel_id");
@@ -518,34 +302,21 @@ pricing_quote(PG_FUNCTION_ARGS)
 	pricing_check_read_privilege();
 	init_srf(fcinfo);
 
-	/* the rows are only numbers: copy them out under the pin, emit after */
+	/* the rows are only numbers: find them under the pin, emit after */
 	index = pricing_pin(false);
 	PG_TRY();
 	{
 		const PricingHotel *h;
 
 		if (stay_in_window(index, &stay) &&
-			(h = pricing_index_hotel(index, hotel_id)) != NULL &&
-			h->nrooms > 0)
-		{
-			rows = palloc(sizeof(QuoteRow) * h->nrooms);
-			for (int i = 0; i < h->nrooms; i++)
-			{
-				int32		r = h->first_room + i;
-
-				if (pricing_room_price(h, r, &stay, &rows[nrows].price))
-					rows[nrows++].room_id = h->block->rooms[r].room_id;
-			}
-		}
+			(h = pricing_index_hotel(index, hotel_id)) != NULL)
+			nrows = pricing_scan_hotel(h, &stay, &rows);
 	}
 	PG_FINALLY();
 	{
 		pricing_unpin();
 	}
 	PG_END_TRY();
-
-	if (nrows > 1)
-		qsort(rows, nrows, sizeof(QuoteRow), quote_row_cmp);
 
 	for (int i = 0; i < nrows; i++)
 	{

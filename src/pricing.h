@@ -153,9 +153,10 @@ typedef struct PricingCity
 	/*
 	 * The orders in which cheapest() visits the city's hotels (bounds.c):
 	 * one per period of PRICING_PERIOD_NIGHTS nights, then one for the
-	 * whole window.  Entry i of an order is (K << 32) | h: hotels[h] and K,
-	 * a lower bound in cents of what one night in any of its rooms costs
-	 * with everything, for stays of the order's period; entries ascend.
+	 * whole window.  Entry i of an order names hotels[h] and K, a lower
+	 * bound in cents of what one night in any of its rooms costs with
+	 * everything, for stays of the order's period (pricing_order_entry);
+	 * entries ascend.
 	 */
 	int32		nperiods;
 	uint64	  **orders;
@@ -266,6 +267,31 @@ pricing_city_order(const PricingCity *city, int32 first, int32 nights)
 	return city->orders[city->nperiods];
 }
 
+/*
+ * An entry of a scan order packs a hotel's bound K above its position h in
+ * city->hotels, so that sorting the entries as plain integers sorts the
+ * hotels by bound (and by position among equal bounds).
+ */
+static inline uint64
+pricing_order_entry(uint32 bound, uint32 hotel)
+{
+	return ((uint64) bound << 32) | hotel;
+}
+
+/* the bound K of an entry, in cents */
+static inline uint32
+pricing_order_bound(uint64 entry)
+{
+	return (uint32) (entry >> 32);
+}
+
+/* the position h of an entry's hotel in city->hotels */
+static inline uint32
+pricing_order_hotel(uint64 entry)
+{
+	return (uint32) entry;
+}
+
 /* changes.c */
 extern int64 pricing_change_count(void);
 
@@ -350,6 +376,29 @@ pricing_room_base(const PricingBlock *b, int32 r, const PricingStay *stay)
 	return (uint32) (b->cum[(Size) (stay->first + stay->nights) * b->nrooms + r] -
 					 b->cum[(Size) stay->first * b->nrooms + r]);
 }
+
+/* scan.c */
+
+/* a hotel's best price for a stay: a row of pricing.cheapest() */
+typedef struct PricingCandidate
+{
+	int128		total;
+	const PricingHotel *hotel;
+	int32		room_id;
+} PricingCandidate;
+
+/* a room's price for a stay: a row of pricing.quote() */
+typedef struct PricingQuoteRow
+{
+	PricingPrice price;
+	int32		room_id;
+} PricingQuoteRow;
+
+extern int	pricing_scan_city(const PricingCity *city, const PricingStay *stay,
+							  int32 max_results, int32 min_stars, bool limited,
+							  int128 limit, PricingCandidate **rows);
+extern int	pricing_scan_hotel(const PricingHotel *hotel, const PricingStay *stay,
+							   PricingQuoteRow **rows);
 
 /* privileges.c */
 typedef enum PricingVisibility
