@@ -44,8 +44,50 @@ PG_FUNCTION_INFO_V1(pricing_generations);
 #define WORKER_ABSENT_TIMEOUT_MS	10000
 /* how often pricing.refresh(true) looks whether the worker waits for it */
 #define REFRESH_POLL_MS				200
-/* the columns of pricing.status */
-#define STATUS_COLS					19
+/*
+ * The columns of pricing.status and of pricing.generations, in the order of
+ * their OUT parameters, and their counts, which the functions check their
+ * result's row type against.
+ */
+typedef enum StatusColumn
+{
+	STATUS_GENERATION,
+	STATUS_LOADED_AT,
+	STATUS_REFRESH_MS,
+	STATUS_HOTELS,
+	STATUS_ROOMS,
+	STATUS_RATES,
+	STATUS_ARENA_BYTES_USED,
+	STATUS_ARENA_BYTES_TOTAL,
+	STATUS_FIRST_DATE,
+	STATUS_LAST_DATE,
+	STATUS_LAST_ERROR,
+	STATUS_WORKER_PID,
+	STATUS_DATABASE,
+	STATUS_GENERATIONS,
+	STATUS_READERS,
+	STATUS_REFRESHES,
+	STATUS_FAILED_REFRESHES,
+	STATUS_ARENA_BYTES_COMMITTED,
+	STATUS_WORKER_STATE,
+	STATUS_COLS
+} StatusColumn;
+
+typedef enum GenerationsColumn
+{
+	GENERATIONS_GENERATION,
+	GENERATIONS_STATE,
+	GENERATIONS_ARENA_HALF,
+	GENERATIONS_BYTES_USED,
+	GENERATIONS_BYTES_COMMITTED,
+	GENERATIONS_READERS,
+	GENERATIONS_READER_PIDS,
+	GENERATIONS_COLS
+} GenerationsColumn;
+
+static inline void set_column(Datum *values, bool *nulls, int column,
+							  Datum value);
+static Datum int4_array(const int *ints, int n);
 
 /*
  * Set up the tuplestore of a materialized SRF.  When called in FROM, the
@@ -496,16 +538,14 @@ pricing_status(PG_FUNCTION_ARGS)
 	PricingVisibility vis;
 	Datum		values[STATUS_COLS];
 	bool		nulls[STATUS_COLS];
-	int			readers = 0;
+	int			readers;
 
 	init_srf(fcinfo);
 	Assert(rsinfo->setDesc->natts == STATUS_COLS);
 	for (int i = 0; i < STATUS_COLS; i++)
 		nulls[i] = true;
 
-	for (int i = 0; i < s->nslots; i++)
-		if (pg_atomic_read_u64(&s->slots[i].pin) != 0)
-			readers++;
+	readers = pricing_readers(0, NULL, s->nslots);
 
 	index = pricing_pin(true);
 	PG_TRY();
@@ -514,16 +554,19 @@ pricing_status(PG_FUNCTION_ARGS)
 								 get_database_oid(pricing_database, true));
 		if (index != NULL && vis != PRICING_SEE_NOTHING)
 		{
-			values[0] = Int64GetDatum((int64) index->generation);
-			values[1] = TimestampTzGetDatum(index->loaded_at);
-			values[2] = Float8GetDatum(index->refresh_ms);
-			values[3] = Int64GetDatum(index->nhotels);
-			values[4] = Int64GetDatum(index->nrooms);
-			values[5] = Int64GetDatum(index->nrates);
-			values[8] = DateADTGetDatum(index->first_date);
-			values[9] = DateADTGetDatum(index->first_date + index->ndays - 1);
-			nulls[0] = nulls[1] = nulls[2] = nulls[3] = nulls[4] = nulls[5] = false;
-			nulls[8] = nulls[9] = false;
+			set_column(values, nulls, STATUS_GENERATION,
+					   Int64GetDatum((int64) index->generation));
+			set_column(values, nulls, STATUS_LOADED_AT,
+					   TimestampTzGetDatum(index->loaded_at));
+			set_column(values, nulls, STATUS_REFRESH_MS,
+					   Float8GetDatum(index->refresh_ms));
+			set_column(values, nulls, STATUS_HOTELS, Int64GetDatum(index->nhotels));
+			set_column(values, nulls, STATUS_ROOMS, Int64GetDatum(index->nrooms));
+			set_column(values, nulls, STATUS_RATES, Int64GetDatum(index->nrates));
+			set_column(values, nulls, STATUS_FIRST_DATE,
+					   DateADTGetDatum(index->first_date));
+			set_column(values, nulls, STATUS_LAST_DATE,
+					   DateADTGetDatum(index->first_date + index->ndays - 1));
 		}
 	}
 	PG_FINALLY();
@@ -534,37 +577,36 @@ pricing_status(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 
 	LWLockAcquire(s->lock, LW_SHARED);
-	values[7] = Int64GetDatum((int64) (2 * s->half_size));
-	nulls[7] = false;
-	values[12] = DirectFunctionCall1(namein, CStringGetDatum(pricing_database));
-	nulls[12] = false;
+	set_column(values, nulls, STATUS_ARENA_BYTES_TOTAL,
+			   Int64GetDatum((int64) (2 * s->half_size)));
+	set_column(values, nulls, STATUS_DATABASE,
+			   DirectFunctionCall1(namein, CStringGetDatum(pricing_database)));
 	if (vis != PRICING_SEE_NOTHING)
 	{
-		values[6] = Int64GetDatum((int64) (s->half_bytes[0] + s->half_bytes[1]));
-		values[13] = Int32GetDatum((s->half_generation[0] != 0) +
-								   (s->half_generation[1] != 0));
-		values[14] = Int32GetDatum(readers);
-		values[15] = Int64GetDatum((int64) s->refreshes);
-		values[16] = Int64GetDatum((int64) s->failed_refreshes);
-		values[17] = Int64GetDatum((int64) (s->half_committed[0] + s->half_committed[1]));
-		nulls[6] = nulls[13] = nulls[14] = nulls[15] = nulls[16] = nulls[17] = false;
+		set_column(values, nulls, STATUS_ARENA_BYTES_USED,
+				   Int64GetDatum((int64) (s->half_bytes[0] + s->half_bytes[1])));
+		set_column(values, nulls, STATUS_GENERATIONS,
+				   Int32GetDatum((s->half_generation[0] != 0) +
+								 (s->half_generation[1] != 0)));
+		set_column(values, nulls, STATUS_READERS, Int32GetDatum(readers));
+		set_column(values, nulls, STATUS_REFRESHES,
+				   Int64GetDatum((int64) s->refreshes));
+		set_column(values, nulls, STATUS_FAILED_REFRESHES,
+				   Int64GetDatum((int64) s->failed_refreshes));
+		set_column(values, nulls, STATUS_ARENA_BYTES_COMMITTED,
+				   Int64GetDatum((int64) (s->half_committed[0] + s->half_committed[1])));
 	}
 	/* the error may quote rows; like another role's query text */
 	if (s->last_error[0] != '\0')
-	{
-		values[10] = CStringGetTextDatum(vis == PRICING_SEE_ALL ? s->last_error :
-										 "<insufficient privilege>");
-		nulls[10] = false;
-	}
-	values[18] = CStringGetTextDatum(s->worker_pid != 0 ?
-									 worker_state_name(s->worker_state) :
-									 "not running");
-	nulls[18] = false;
+		set_column(values, nulls, STATUS_LAST_ERROR,
+				   CStringGetTextDatum(vis == PRICING_SEE_ALL ? s->last_error :
+									   "<insufficient privilege>"));
+	set_column(values, nulls, STATUS_WORKER_STATE,
+			   CStringGetTextDatum(s->worker_pid != 0 ?
+								   worker_state_name(s->worker_state) :
+								   "not running"));
 	if (s->worker_pid != 0 && vis == PRICING_SEE_ALL)
-	{
-		values[11] = Int32GetDatum(s->worker_pid);
-		nulls[11] = false;
-	}
+		set_column(values, nulls, STATUS_WORKER_PID, Int32GetDatum(s->worker_pid));
 	LWLockRelease(s->lock);
 
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -584,6 +626,7 @@ pricing_generations(PG_FUNCTION_ARGS)
 	PricingVisibility vis;
 
 	init_srf(fcinfo);
+	Assert(rsinfo->setDesc->natts == GENERATIONS_COLS);
 
 	index = pricing_pin(true);
 	PG_TRY();
@@ -602,13 +645,13 @@ pricing_generations(PG_FUNCTION_ARGS)
 
 	for (int half = 0; half < 2; half++)
 	{
-		Datum		values[7];
-		bool		nulls[7] = {0};
+		Datum		values[GENERATIONS_COLS];
+		bool		nulls[GENERATIONS_COLS] = {0};
 		uint64		gen;
 		Size		bytes;
 		Size		committed;
-		Datum	   *pids = palloc(sizeof(Datum) * s->nslots);
-		int			npids = 0;
+		int		   *pids = palloc(sizeof(int) * s->nslots);
+		int			npids;
 
 		LWLockAcquire(s->lock, LW_SHARED);
 		gen = s->half_generation[half];
@@ -618,21 +661,38 @@ pricing_generations(PG_FUNCTION_ARGS)
 		if (gen == 0)
 			continue;
 
-		for (int i = 0; i < s->nslots; i++)
-			if (pg_atomic_read_u64(&s->slots[i].pin) == gen)
-				pids[npids++] = Int32GetDatum(s->slots[i].pid);
+		npids = pricing_readers(gen, pids, s->nslots);
 
-		values[0] = Int64GetDatum((int64) gen);
-		values[1] = CStringGetTextDatum(gen == serving ? "serving" : "retired");
-		values[2] = Int32GetDatum(half);
-		values[3] = Int64GetDatum((int64) bytes);
-		values[4] = Int64GetDatum((int64) committed);
-		values[5] = Int32GetDatum(npids);
+		values[GENERATIONS_GENERATION] = Int64GetDatum((int64) gen);
+		values[GENERATIONS_STATE] = CStringGetTextDatum(gen == serving ? "serving" : "retired");
+		values[GENERATIONS_ARENA_HALF] = Int32GetDatum(half);
+		values[GENERATIONS_BYTES_USED] = Int64GetDatum((int64) bytes);
+		values[GENERATIONS_BYTES_COMMITTED] = Int64GetDatum((int64) committed);
+		values[GENERATIONS_READERS] = Int32GetDatum(npids);
 		if (vis == PRICING_SEE_ALL)
-			values[6] = PointerGetDatum(construct_array(pids, npids, INT4OID, 4, true, TYPALIGN_INT));
+			values[GENERATIONS_READER_PIDS] = int4_array(pids, npids);
 		else
-			nulls[6] = true;	/* other sessions' process IDs */
+			nulls[GENERATIONS_READER_PIDS] = true;	/* other sessions' process IDs */
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_VOID();
+}
+
+/* set a column of a result row, which is then not NULL */
+static inline void
+set_column(Datum *values, bool *nulls, int column, Datum value)
+{
+	values[column] = value;
+	nulls[column] = false;
+}
+
+/* an int[] of the given ints */
+static Datum
+int4_array(const int *ints, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int32GetDatum(ints[i]);
+	return PointerGetDatum(construct_array(elems, n, INT4OID, 4, true, TYPALIGN_INT));
 }

@@ -416,6 +416,7 @@ extern void pricing_check_refresh_privilege(void);
 /* reader.c */
 extern const PricingIndex *pricing_pin(bool missing_ok);
 extern void pricing_unpin(void);
+extern int	pricing_readers(uint64 gen, int *pids, int max);
 
 /* worker.c */
 extern void pricing_register_worker(void);

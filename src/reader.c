@@ -113,3 +113,30 @@ pricing_unpin(void)
 	if (gen != 0 && gen != pg_atomic_read_u64(&s->serving))
 		pricing_wake_worker();
 }
+
+/*
+ * The backends that pin generation gen, or any generation when gen is 0:
+ * how many there are, counting up to max, and in pids (unless NULL) the
+ * process IDs of that many.  The scan takes no lock, so it sees each slot
+ * as it was at some moment during the scan; a caller that must not miss a
+ * pin (the worker, before it frees a generation) issues a memory barrier
+ * first (see the protocol above).
+ */
+int
+pricing_readers(uint64 gen, int *pids, int max)
+{
+	PricingShared *s = pricing_shared;
+	int			n = 0;
+
+	for (int i = 0; i < s->nslots && n < max; i++)
+	{
+		uint64		pin = pg_atomic_read_u64(&s->slots[i].pin);
+
+		if (pin == 0 || (gen != 0 && pin != gen))
+			continue;
+		if (pids != NULL)
+			pids[n] = s->slots[i].pid;
+		n++;
+	}
+	return n;
+}

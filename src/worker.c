@@ -100,7 +100,6 @@ typedef struct WorkerLoop WorkerLoop;
 
 static void lower_priority(void);
 static void worker_exit(int code, Datum arg);
-static int	pinned_by(uint64 gen);
 static void set_half_status(int half, uint64 gen, MemoryContext cxt);
 static bool release_half(int half, uint64 gen, bool wait);
 static void set_worker_state(PricingWorkerState state);
@@ -199,20 +198,6 @@ worker_exit(int code, Datum arg)
 }
 
 /*
- * The backend pinning generation gen, if any (its pid), else 0.
- */
-static int
-pinned_by(uint64 gen)
-{
-	PricingShared *s = pricing_shared;
-
-	for (int i = 0; i < s->nslots; i++)
-		if (pg_atomic_read_u64(&s->slots[i].pin) == gen)
-			return s->slots[i].pid;
-	return 0;
-}
-
-/*
  * Record in shared memory what lives in a half, for pricing.status and
  * pricing.generations.  After a restart the worker does not own the
  * generation that serves, but its record stays until it is retired.
@@ -247,8 +232,7 @@ release_half(int half, uint64 gen, bool wait)
 		int			pid;
 
 		pg_memory_barrier();
-		pid = gen == 0 ? 0 : pinned_by(gen);
-		if (pid == 0)
+		if (gen == 0 || pricing_readers(gen, &pid, 1) == 0)
 			break;
 		if (!wait)
 			return false;
