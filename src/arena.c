@@ -26,8 +26,8 @@
  * PostgreSQL 15 has no hook for new context types: MemoryContextIsValid()
  * knows only the built-in node tags, so this type carries
  * T_GenerationContext.  Nothing in this file, and nothing that receives
- * these contexts, treats them as generation.c contexts; only the methods
- * table below is ever called.
+ * these contexts, treats them as PostgreSQL's generation contexts; only the
+ * methods table below is ever called.
  *
  * Each chunk is preceded by the owning context's pointer, as PG 15's
  * GetMemoryChunkContext() expects.  Chunks are never freed by readers:
@@ -57,6 +57,7 @@ typedef struct ArenaContext
 	Size		bytes;			/* usable bytes of the live chunks */
 	Size		nchunks;
 	Size		failed_request; /* size of an allocation that did not fit */
+	bool		full_error_raised;	/* pricing_arena_full_error() said so */
 	char		name[64];
 } ArenaContext;
 
@@ -151,7 +152,10 @@ pricing_arena_context_create(MemoryContext parent, int half, uint64 generation)
 
 	arena_attach_half(half);
 
-	/* the header is worker-private, like aset.c's; only chunks are shared */
+	/*
+	 * The header is worker-private, like those of PostgreSQL's own contexts;
+	 * only chunks are shared.
+	 */
 	cxt = (ArenaContext *) malloc(sizeof(ArenaContext));
 	if (cxt == NULL)
 		ereport(ERROR,
@@ -187,28 +191,18 @@ pricing_arena_context_bytes(MemoryContext context)
 }
 
 /*
- * Whether an allocation failed because the half was full, and how large it
- * was.  The allocation methods return NULL then, as aset.c does when malloc
- * fails; callers that can go on (the loader, to measure what the whole
- * generation would need) ask with MCXT_ALLOC_NO_OOM, and the worker turns
- * the others' "out of memory" into an error naming pricing.shared_memory.
- */
-Size
-pricing_arena_context_failed_request(MemoryContext context)
-{
-	return ((ArenaContext *) context)->failed_request;
-}
-
-/*
- * The error of a generation that does not fit: needed is what the whole
- * generation would take, as far as it is known.
+ * The error of a generation that does not fit, raised by the loader when it
+ * knows before allocating: needed is what the whole generation would take,
+ * as far as it is known.  The context remembers that it raised it, so that
+ * pricing_arena_explain_error() leaves it as it is.
  */
 void
-pricing_arena_full_error(Size needed)
+pricing_arena_full_error(MemoryContext context, Size needed)
 {
 	Size		half = pricing_shared->half_size;
 	Size		mb = 1024 * 1024;
 
+	((ArenaContext *) context)->full_error_raised = true;
 	ereport(ERROR,
 			(errcode(ERRCODE_OUT_OF_MEMORY),
 			 errmsg("pricing index does not fit in pricing.shared_memory"),
@@ -216,6 +210,28 @@ pricing_arena_full_error(Size needed)
 					   needed, half),
 			 errhint("Set pricing.shared_memory to at least %zuMB and restart the server.",
 					 2 * ((needed + 32 * mb - 1) / (32 * mb)) * 32)));
+}
+
+/*
+ * After a build in the context failed with edata: when the cause was an
+ * allocation that did not fit in the half, say that the index does not fit
+ * and how much it needed at least.  The allocation methods return NULL
+ * then, as PostgreSQL's own contexts do when malloc fails, so palloc has
+ * raised its generic "out of memory", which names neither the setting nor
+ * the size.  An error of pricing_arena_full_error() already says both.
+ */
+void
+pricing_arena_explain_error(MemoryContext context, ErrorData *edata)
+{
+	ArenaContext *cxt = (ArenaContext *) context;
+
+	if (cxt->failed_request == 0 || cxt->full_error_raised ||
+		edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY)
+		return;
+	edata->message = psprintf("pricing index does not fit in pricing.shared_memory");
+	edata->detail = psprintf("The index needs more than %zu bytes; a generation may use %zu bytes, half of pricing.shared_memory.",
+							 cxt->bytes + cxt->failed_request,
+							 pricing_shared->half_size);
 }
 
 /*

@@ -432,7 +432,8 @@ load_hotels_and_rooms(LoadState *st)
 			needed += nh * 64 + nr * 16;
 			available = pricing_shared->half_size - pricing_arena_context_bytes(st->cxt);
 			if (needed > available)
-				pricing_arena_full_error(pricing_arena_context_bytes(st->cxt) + needed);
+				pricing_arena_full_error(st->cxt,
+										 pricing_arena_context_bytes(st->cxt) + needed);
 			st->blocks = palloc(sizeof(PricingBlock *) * Max(maxblocks, 1));
 		}
 	}

@@ -306,9 +306,11 @@ extern void pricing_wake_worker(void);
 extern MemoryContext pricing_arena_context_create(MemoryContext parent,
 												  int half, uint64 generation);
 extern Size pricing_arena_context_bytes(MemoryContext context);
-extern Size pricing_arena_context_failed_request(MemoryContext context);
 extern Size pricing_arena_context_committed(MemoryContext context);
-extern void pricing_arena_full_error(Size needed) pg_attribute_noreturn();
+extern void pricing_arena_full_error(MemoryContext context, Size needed)
+			pg_attribute_noreturn();
+extern void pricing_arena_explain_error(MemoryContext context,
+										ErrorData *edata);
 
 /* index.c */
 extern PricingIndex *pricing_index_create(MemoryContext cxt);

@@ -434,17 +434,8 @@ refresh(MemoryContext worker_cxt)
 		AbortCurrentTransaction();
 		if (cxt != NULL)
 		{
-			Size		failed = pricing_arena_context_failed_request(cxt);
-
-			/* an allocation elsewhere than the loader's ran out of arena */
-			if (failed > 0 && edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY &&
-				strstr(edata->message, "pricing.shared_memory") == NULL)
-			{
-				edata->message = psprintf("pricing index does not fit in pricing.shared_memory");
-				edata->detail = psprintf("The index needs more than %zu bytes; a generation may use %zu bytes, half of pricing.shared_memory.",
-										 pricing_arena_context_bytes(cxt) + failed,
-										 s->half_size);
-			}
+			/* an allocation ran out of arena: say so, not just "out of memory" */
+			pricing_arena_explain_error(cxt, edata);
 			MemoryContextDelete(cxt);
 		}
 		cxt = NULL;
