@@ -31,6 +31,7 @@
 
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -115,6 +116,45 @@ typedef struct HotelRows
 	int32		nrooms;
 } HotelRows;
 
+/* the hotel and room queries' results, and which rooms are whose */
+typedef struct HotelQuery
+{
+	SPITupleTable *ht;			/* hotels, by city (bytewise), then hotel_id */
+	uint64		nh;
+	SPITupleTable *rt;			/* rooms, by hotel_id, then room_id */
+	uint64		nr;
+	HotelRows  *rows;			/* rows[i]: hotel row i and its rooms */
+} HotelQuery;
+
+/* a block to build: hotel rows first .. first + nhotels - 1, of one city */
+typedef struct BlockPlan
+{
+	uint64		first;
+	int32		nhotels;
+	int32		nrooms;
+} BlockPlan;
+
+/* a city to build: its name and its blocks, plan->blocks[first_block ..] */
+typedef struct CityPlan
+{
+	char	   *name;
+	int64		first_block;
+	int32		nblocks;
+} CityPlan;
+
+/*
+ * The layout of the generation's blocks, planned before anything is
+ * allocated in the arena, and what it will take there.
+ */
+typedef struct LayoutPlan
+{
+	CityPlan   *cities;
+	int64		ncities;
+	BlockPlan  *blocks;
+	int64		nblocks;
+	Size		bytes;
+} LayoutPlan;
+
 typedef struct LoadState
 {
 	MemoryContext cxt;			/* the generation's arena context */
@@ -127,6 +167,14 @@ typedef struct LoadState
 	int64		nwide;
 	int64		maxwide;
 } LoadState;
+
+static void read_hotels_and_rooms(HotelQuery *q);
+static void match_rooms(LoadState *st, HotelQuery *q);
+static void plan_layout(LoadState *st, const HotelQuery *q, LayoutPlan *plan);
+static uint64 city_end(const HotelQuery *q, uint64 i, const char *city);
+static void require_space(LoadState *st, Size needed);
+static void build_layout(LoadState *st, const HotelQuery *q,
+						 const LayoutPlan *plan);
 
 /*
  * Rooms per block: as many as fit in about BLOCK_BYTES of nightly arrays,
@@ -288,27 +336,35 @@ build_block(LoadState *st, PricingBlock *b,
 }
 
 /*
- * Hotels and rooms: group hotels by city (ordered by the bytes of the city,
- * so that equal names are adjacent), cut each city into blocks of whole
- * hotels, and lay the blocks out.  Before allocating, add up what the
- * blocks will take, so that a generation that cannot fit fails at once
- * and says how much it needs.
+ * Hotels and rooms: read them, plan the layout of the blocks, check that
+ * it fits, and build it.  The plan comes first so that a generation that
+ * cannot fit fails before it allocates, saying how much it needs.
  */
 static void
 load_hotels_and_rooms(LoadState *st)
 {
-	PricingIndex *index = st->index;
-	SPITupleTable *ht;
-	SPITupleTable *rt;
-	uint64		nh;
-	uint64		nr;
-	HotelRows  *rows;
-	uint64		r = 0;
-	int32		capacity = Max(1, (int32) (BLOCK_BYTES / room_bytes(st->ndays)));
-	Size		needed = 0;
-	Size		available;
-	int64		maxblocks = 0;
+	HotelQuery	q;
+	LayoutPlan	plan;
 
+	read_hotels_and_rooms(&q);
+	match_rooms(st, &q);
+	plan_layout(st, &q, &plan);
+	require_space(st, plan.bytes);
+	build_layout(st, &q, &plan);
+
+	st->index->nhotels = q.nh;
+	SPI_freetuptable(q.rt);
+	SPI_freetuptable(q.ht);
+}
+
+/*
+ * Run the hotel and room queries.  The hotels come by city, ordered by the
+ * bytes of the name so that equal names are adjacent; the rooms by
+ * hotel_id.
+ */
+static void
+read_hotels_and_rooms(HotelQuery *q)
+{
 	run_query("SELECT hotel_id::int8 AS \"pricing.hotel.hotel_id\","
 			  " city::text AS \"pricing.hotel.city\","
 			  " name::text AS \"pricing.hotel.name\","
@@ -317,130 +373,168 @@ load_hotels_and_rooms(LoadState *st)
 			  " (vat_percent * 100)::int4 AS \"pricing.hotel.vat_percent\","
 			  " (city_tax * 100)::int8 AS \"pricing.hotel.city_tax\""
 			  " FROM pricing.hotel ORDER BY city::text COLLATE \"C\", 1");
-	ht = SPI_tuptable;
-	nh = SPI_processed;
+	q->ht = SPI_tuptable;
+	q->nh = SPI_processed;
 	run_query("SELECT hotel_id::int8 AS \"pricing.room.hotel_id\","
 			  " room_id::int4 AS \"pricing.room.room_id\","
 			  " max_guests::int2 AS \"pricing.room.max_guests\","
 			  " base_guests::int2 AS \"pricing.room.base_guests\","
 			  " (extra_guest_fee * 100)::int8 AS \"pricing.room.extra_guest_fee\""
 			  " FROM pricing.room ORDER BY 1, 2");
-	rt = SPI_tuptable;
-	nr = SPI_processed;
+	q->rt = SPI_tuptable;
+	q->nr = SPI_processed;
+}
 
-	/* each hotel's run of rooms: both queries' rows, merged by hotel_id */
-	rows = palloc0(sizeof(HotelRows) * Max(nh, 1));
+/*
+ * Find each hotel's run of rooms: merge the rooms, which come by hotel_id,
+ * with the hotels taken in hotel_id order.  A room whose hotel_id no hotel
+ * has breaks the foreign key.
+ */
+static void
+match_rooms(LoadState *st, HotelQuery *q)
+{
+	IdRow	   *byid;
+	uint64		r = 0;
+
+	q->rows = palloc0(sizeof(HotelRows) * Max(q->nh, 1));
+	byid = palloc(sizeof(IdRow) * Max(q->nh, 1));
+	for (uint64 i = 0; i < q->nh; i++)
 	{
-		IdRow	   *byid = palloc(sizeof(IdRow) * Max(nh, 1));
-
-		for (uint64 i = 0; i < nh; i++)
-		{
-			byid[i].id = DatumGetInt64(col_notnull(ht, i, 1));
-			byid[i].row = i;
-			rows[i].hotel_row = i;
-		}
-		qsort(byid, nh, sizeof(IdRow), id_row_cmp);
-		for (uint64 k = 0; k < nh; k++)
-		{
-			HotelRows  *h = &rows[byid[k].row];
-
-			if (r < nr && DatumGetInt64(col_notnull(rt, r, 1)) < byid[k].id)
-				break;			/* a room of an unknown hotel: below */
-			h->first_room = r;
-			while (r < nr && DatumGetInt64(col_notnull(rt, r, 1)) == byid[k].id)
-				r++;
-			h->nrooms = (int32) (r - h->first_room);
-			index->nrooms += h->nrooms;
-		}
-		if (r < nr)
-			foreign_key_error("room", DatumGetInt64(col_notnull(rt, r, 1)));
-		pfree(byid);
+		byid[i].id = DatumGetInt64(col_notnull(q->ht, i, 1));
+		byid[i].row = i;
+		q->rows[i].hotel_row = i;
 	}
-	st->rooms = room_hash_create(CurrentMemoryContext, Max(nr, 16), NULL);
-
-	/* two passes over the cities: first add up, then lay out */
-	for (int pass = 0; pass < 2; pass++)
+	qsort(byid, q->nh, sizeof(IdRow), id_row_cmp);
+	for (uint64 k = 0; k < q->nh; k++)
 	{
-		uint64		i = 0;
+		HotelRows  *h = &q->rows[byid[k].row];
 
-		while (i < nh)
+		if (r < q->nr && DatumGetInt64(col_notnull(q->rt, r, 1)) < byid[k].id)
+			break;				/* a room of an unknown hotel: below */
+		h->first_room = r;
+		while (r < q->nr && DatumGetInt64(col_notnull(q->rt, r, 1)) == byid[k].id)
+			r++;
+		h->nrooms = (int32) (r - h->first_room);
+		st->index->nrooms += h->nrooms;
+	}
+	if (r < q->nr)
+		foreign_key_error("room", DatumGetInt64(col_notnull(q->rt, r, 1)));
+	pfree(byid);
+}
+
+/*
+ * Plan the layout: cut each city's hotels into blocks of whole hotels, of
+ * at most BLOCK_BYTES of nightly arrays unless one hotel alone needs more,
+ * and add up what the blocks, the cities' scan orders and (roughly) the
+ * names and hash tables will take in the arena.
+ */
+static void
+plan_layout(LoadState *st, const HotelQuery *q, LayoutPlan *plan)
+{
+	int32		capacity = Max(1, (int32) (BLOCK_BYTES / room_bytes(st->ndays)));
+	uint64		i = 0;
+
+	/* a city and a block hold one hotel at least */
+	plan->cities = palloc(sizeof(CityPlan) * Max(q->nh, 1));
+	plan->blocks = palloc(sizeof(BlockPlan) * Max(q->nh, 1));
+	plan->ncities = 0;
+	plan->nblocks = 0;
+	plan->bytes = 0;
+
+	while (i < q->nh)
+	{
+		CityPlan   *city = &plan->cities[plan->ncities++];
+		uint64		end;
+
+		city->name = text_col(q->ht, i, 2);
+		end = city_end(q, i, city->name);
+		city->first_block = plan->nblocks;
+
+		for (uint64 k = i; k < end;)
 		{
-			char	   *city = text_col(ht, i, 2);
-			uint64		j = i;
-			PricingCity *entry = NULL;
-			int32		nblocks = 0;
+			BlockPlan  *block = &plan->blocks[plan->nblocks++];
 
-			while (j < nh)
-			{
-				char	   *other = text_col(ht, j, 2);
-				bool		same = strcmp(city, other) == 0;
-
-				pfree(other);
-				if (!same)
-					break;
-				j++;
-			}
-
-			if (pass == 1)
-				entry = pricing_index_add_city(index, city);
-
-			/* cut hotels i .. j-1 into blocks of whole hotels */
-			for (int step = 0; step < 2; step++)
-			{
-				uint64		k = i;
-				int32		b = 0;
-
-				if (step == 1)
-				{
-					if (pass == 0)
-						break;
-					entry->nblocks = nblocks;
-					entry->blocks = MemoryContextAllocZero(st->cxt,
-														   sizeof(PricingBlock) * nblocks);
-				}
-				while (k < j)
-				{
-					uint64		first = k;
-					int32		nrooms = 0;
-
-					while (k < j && (k == first || nrooms + rows[k].nrooms <= capacity))
-						nrooms += rows[k++].nrooms;
-					if (step == 0)
-					{
-						nblocks++;
-						needed += sizeof(PricingHotel) * (k - first) +
-							sizeof(PricingRoom) * nrooms +
-							room_bytes(st->ndays) * Max(nrooms, 1) + 64;
-					}
-					else
-						build_block(st, &entry->blocks[b++], ht, rt,
-									&rows[first], (int32) (k - first), nrooms);
-				}
-			}
-			if (pass == 0)
-			{
-				maxblocks += nblocks;
-				needed += pricing_city_order_bytes(j - i, st->ndays);
-			}
-			pfree(city);
-			i = j;
+			block->first = k;
+			block->nrooms = 0;
+			while (k < end && (k == block->first ||
+							   block->nrooms + q->rows[k].nrooms <= capacity))
+				block->nrooms += q->rows[k++].nrooms;
+			block->nhotels = (int32) (k - block->first);
+			plan->bytes += sizeof(PricingHotel) * block->nhotels +
+				sizeof(PricingRoom) * block->nrooms +
+				room_bytes(st->ndays) * Max(block->nrooms, 1) + 64;
 		}
-
-		if (pass == 0)
-		{
-			/* names and the hash tables come on top; count them roughly */
-			needed += nh * 64 + nr * 16;
-			available = pricing_shared->half_size - pricing_arena_context_bytes(st->cxt);
-			if (needed > available)
-				pricing_arena_full_error(st->cxt,
-										 pricing_arena_context_bytes(st->cxt) + needed);
-			st->blocks = palloc(sizeof(PricingBlock *) * Max(maxblocks, 1));
-		}
+		city->nblocks = (int32) (plan->nblocks - city->first_block);
+		plan->bytes += pricing_city_order_bytes(end - i, st->ndays);
+		i = end;
 	}
 
-	index->nhotels = nh;
-	SPI_freetuptable(rt);
-	SPI_freetuptable(ht);
+	/* names and the hash tables come on top; count them roughly */
+	plan->bytes += q->nh * 64 + q->nr * 16;
+}
+
+/*
+ * One past the last hotel row of the city of row i, whose name is city: the
+ * rows come by city.
+ */
+static uint64
+city_end(const HotelQuery *q, uint64 i, const char *city)
+{
+	uint64		j = i;
+
+	while (j < q->nh)
+	{
+		char	   *other = text_col(q->ht, j, 2);
+		bool		same = strcmp(city, other) == 0;
+
+		pfree(other);
+		if (!same)
+			break;
+		j++;
+	}
+	return j;
+}
+
+/*
+ * Fail now, with the error that says how much is needed, when the arena's
+ * half has no room for what the plan will take on top of what the
+ * generation holds already.
+ */
+static void
+require_space(LoadState *st, Size needed)
+{
+	Size		held = pricing_arena_context_bytes(st->cxt);
+
+	if (needed > pricing_shared->half_size - held)
+		pricing_arena_full_error(st->cxt, held + needed);
+}
+
+/*
+ * Build the planned layout: each city's entry in the index and its blocks,
+ * in the plan's order, and the lookup table of rooms that places the rates.
+ */
+static void
+build_layout(LoadState *st, const HotelQuery *q, const LayoutPlan *plan)
+{
+	st->rooms = room_hash_create(CurrentMemoryContext, Max(q->nr, 16), NULL);
+	st->blocks = palloc(sizeof(PricingBlock *) * Max(plan->nblocks, 1));
+
+	for (int64 c = 0; c < plan->ncities; c++)
+	{
+		const CityPlan *cp = &plan->cities[c];
+		PricingCity *city = pricing_index_add_city(st->index, cp->name);
+
+		city->nblocks = cp->nblocks;
+		city->blocks = MemoryContextAllocZero(st->cxt,
+											  sizeof(PricingBlock) * cp->nblocks);
+		for (int32 b = 0; b < cp->nblocks; b++)
+		{
+			const BlockPlan *bp = &plan->blocks[cp->first_block + b];
+
+			build_block(st, &city->blocks[b], q->ht, q->rt,
+						&q->rows[bp->first], bp->nhotels, bp->nrooms);
+		}
+	}
 }
 
 static void
@@ -543,14 +637,28 @@ add_wide_rate(LoadState *st, PricingBlock *b, int32 slot, int32 night, int64 pri
 }
 
 /*
+ * The first 16 bits of a stored numeric, after its varlena header.  Two
+ * flag bits tell its form: short (a 2-byte header that also holds the sign
+ * and a 7-bit signed weight), long (a 4-byte header: these 16 bits, whose
+ * flags give the sign, then a 16-bit weight), or special (NaN, infinity).
+ */
+#define NUMHDR_FLAGS			0xC000
+#define NUMHDR_LONG_NEG			0x4000
+#define NUMHDR_SHORT			0x8000
+#define NUMHDR_SPECIAL			0xC000
+#define NUMHDR_SHORT_NEG		0x2000
+#define NUMHDR_SHORT_WEIGHT_NEG 0x0040
+#define NUMHDR_SHORT_WEIGHT		0x003F
+
+/*
  * Cents of a numeric with at most two decimals, read straight from its
  * varlena form.  The rates are the bulk of a refresh, and converting each
  * price through numeric arithmetic ((price * 100)::int8) costs more than
- * reading the row.  The layout decoded here is numeric's on-disk format
- * (utils/adt/numeric.c: a 2-byte short header or a 4-byte long one, then
- * base-10000 digits, the first of weight "weight"), which pg_upgrade
- * requires to stay as it is.  Values with more than two decimals, NaN and
- * values beyond 64 bits of cents are refused rather than rounded.
+ * reading the row.  The layout decoded here is numeric's on-disk format (a
+ * short or long header, above, then base-10000 digits, the first of weight
+ * "weight"), which pg_upgrade requires to stay as it is.  Values with more
+ * than two decimals, NaN and values beyond 64 bits of cents are refused
+ * rather than rounded.
  */
 static int64
 numeric_cents(Datum datum, const char *column)
@@ -570,16 +678,16 @@ numeric_cents(Datum datum, const char *column)
 	len = VARSIZE_ANY_EXHDR(v);
 	memcpy(&header, p, sizeof(uint16));
 
-	if ((header & 0xC000) == 0xC000)
+	if ((header & NUMHDR_FLAGS) == NUMHDR_SPECIAL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("pricing.rate.%s holds a special value (NaN)", column),
 				 errhint("Every amount must be a finite number with at most two decimals.")));
-	if (header & 0x8000)
+	if (header & NUMHDR_SHORT)
 	{
-		/* short form: sign bit 0x2000, weight in the low 7 bits, signed */
-		neg = (header & 0x2000) != 0;
-		weight = (header & 0x0040) ? (int) (header | ~0x003F) : (header & 0x003F);
+		neg = (header & NUMHDR_SHORT_NEG) != 0;
+		weight = (header & NUMHDR_SHORT_WEIGHT_NEG) ?
+			(int) (header | ~NUMHDR_SHORT_WEIGHT) : (header & NUMHDR_SHORT_WEIGHT);
 		p += sizeof(uint16);
 		ndigits = (len - sizeof(uint16)) / sizeof(int16);
 	}
@@ -587,7 +695,7 @@ numeric_cents(Datum datum, const char *column)
 	{
 		int16		w;
 
-		neg = (header & 0xC000) == 0x4000;
+		neg = (header & NUMHDR_FLAGS) == NUMHDR_LONG_NEG;
 		memcpy(&w, p + sizeof(uint16), sizeof(int16));
 		weight = w;
 		p += 2 * sizeof(uint16);
@@ -951,7 +1059,8 @@ pricing_load_index(MemoryContext cxt)
 	st.index = index = pricing_index_create(cxt);
 	st.ndays = pricing_horizon_days + 2;
 	index->database = MyDatabaseId;
-	index->first_date = GetSQLCurrentDate() - 1;
+	/* the window starts yesterday, the day before that of the snapshot */
+	index->first_date = pricing_today(GetCurrentTransactionStartTimestamp()) - 1;
 	index->ndays = st.ndays;
 	index->change_count = pricing_change_count();
 

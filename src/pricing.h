@@ -19,11 +19,14 @@
 #define PRICING_H
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "utils/date.h"
+#include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
 
 /* GUC variables (pricing.c) */
 extern char *pricing_database;
@@ -52,6 +55,20 @@ extern int	pricing_max_nights;
  */
 #define PRICING_SAFE_SEARCH_PATH	"pg_catalog, pg_temp"
 #define PRICING_ERROR_LEN		1024
+
+/*
+ * Today, as of the moment now, in the session's time zone: the one
+ * definition of the day.  The worker refreshes when today as of now is no
+ * longer the day of its last load; the loader starts the window the day
+ * before today as of its transaction's start, the day CURRENT_DATE gives
+ * in it.
+ */
+static inline DateADT
+pricing_today(TimestampTz now)
+{
+	return DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
+											   TimestampTzGetDatum(now)));
+}
 
 /*
  * The scan orders' periods (bounds.c): a stay of at most

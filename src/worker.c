@@ -110,7 +110,6 @@ static bool read_as_extension_owner(void);
 static RefreshOutcome refresh(MemoryContext worker_cxt);
 static void report_no_extension(uint64 start_seq);
 static bool standby_changes(XLogRecPtr *last_replay);
-static DateADT today(void);
 static void connect_to_database(void);
 static bool refresh_due(WorkerLoop *w);
 static void run_refresh(WorkerLoop *w, MemoryContext worker_cxt);
@@ -560,13 +559,6 @@ standby_changes(XLogRecPtr *last_replay)
 	return count != s->gens[serving % 2]->change_count;
 }
 
-static DateADT
-today(void)
-{
-	return DatumGetDateADT(DirectFunctionCall1(timestamptz_date,
-											   TimestampTzGetDatum(GetCurrentTimestamp())));
-}
-
 /*
  * What the main loop knows between iterations: what the serving generation
  * (or the last attempt) covered, and whether a refresh is owed.
@@ -652,7 +644,7 @@ refresh_due(WorkerLoop *w)
 		TimestampDifferenceExceeds(w->last_attempt, GetCurrentTimestamp(),
 								   pricing_refresh_interval * 1000))
 		w->owed = true;
-	if (today() != w->loaded_day || pricing_horizon_days != w->loaded_horizon)
+	if (pricing_today(GetCurrentTimestamp()) != w->loaded_day || pricing_horizon_days != w->loaded_horizon)
 		w->owed = true;
 	if (!w->owed && RecoveryInProgress() && standby_changes(&w->last_replay))
 		w->owed = true;
@@ -671,7 +663,7 @@ run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
 	/* what this attempt covers, read before its snapshot */
 	w->seen_changes = pg_atomic_read_u64(&pricing_shared->change_seq);
 	w->last_attempt = GetCurrentTimestamp();
-	w->loaded_day = today();
+	w->loaded_day = pricing_today(GetCurrentTimestamp());
 	w->loaded_horizon = pricing_horizon_days;
 
 	set_worker_state(PRICING_WORKER_REFRESHING);
@@ -762,7 +754,7 @@ pricing_worker_main(Datum main_arg)
 	w.seen_changes = pg_atomic_read_u64(&s->change_seq);
 	w.last_attempt = GetCurrentTimestamp();
 	w.backoff_ms = RETRY_MIN_MS;
-	w.loaded_day = today();
+	w.loaded_day = pricing_today(GetCurrentTimestamp());
 	w.loaded_horizon = pricing_horizon_days;
 	w.last_replay = InvalidXLogRecPtr;
 
