@@ -99,18 +99,29 @@ static uint64 half_gen[2];
 typedef struct WorkerLoop WorkerLoop;
 
 static void lower_priority(void);
+static void announce_worker(void);
 static void worker_exit(int code, Datum arg);
 static void set_half_status(int half, uint64 gen, MemoryContext cxt);
 static bool release_half(int half, uint64 gen, bool wait);
+static void release_retired(void);
 static void set_worker_state(PricingWorkerState state);
 static void record_outcome(uint64 start_seq, RefreshOutcome outcome,
 						   ErrorData *edata);
 static Oid	extension_owner(void);
 static bool read_as_extension_owner(void);
 static RefreshOutcome refresh(MemoryContext worker_cxt);
+static RefreshOutcome build_generation(MemoryContext worker_cxt, uint64 gen,
+									   uint64 start_seq,
+									   MemoryContext *cxt_out,
+									   PricingIndex **index_out);
+static void refresh_failed(MemoryContext worker_cxt, MemoryContext cxt,
+						   uint64 serving, uint64 start_seq);
+static void publish(uint64 gen, MemoryContext cxt, PricingIndex *index,
+					uint64 start_seq);
 static void report_no_extension(uint64 start_seq);
 static bool standby_changes(XLogRecPtr *last_replay);
 static void connect_to_database(void);
+static void note_attempt(WorkerLoop *w);
 static bool refresh_due(WorkerLoop *w);
 static void run_refresh(WorkerLoop *w, MemoryContext worker_cxt);
 static void wait_for_news(WorkerLoop *w);
@@ -180,6 +191,23 @@ pricing_register_worker(void)
 	strlcpy(worker.bgw_name, "pricing refresh worker", BGW_MAXLEN);
 	strlcpy(worker.bgw_type, "pricing refresh worker", BGW_MAXLEN);
 	RegisterBackgroundWorker(&worker);
+}
+
+/*
+ * Say in shared memory which process is the worker: for pricing.status, and
+ * for those who wake it.  worker_exit() takes it back.
+ */
+static void
+announce_worker(void)
+{
+	PricingShared *s = pricing_shared;
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	s->worker_pid = MyProcPid;
+	s->worker_latch = MyLatch;
+	s->worker_state = PRICING_WORKER_STARTING;
+	LWLockRelease(s->lock);
+	before_shmem_exit(worker_exit, (Datum) 0);
 }
 
 static void
@@ -259,6 +287,19 @@ release_half(int half, uint64 gen, bool wait)
 	if (gen != 0 && pricing_shared->half_generation[half] == gen)
 		set_half_status(half, 0, NULL);
 	return true;
+}
+
+/*
+ * A retired generation goes as soon as its readers do: free it if nobody
+ * pins it any more.
+ */
+static void
+release_retired(void)
+{
+	uint64		serving = pg_atomic_read_u64(&pricing_shared->serving);
+
+	if (serving != 0)
+		release_half(1 - serving % 2, serving - 1, false);
 }
 
 static void
@@ -359,24 +400,22 @@ read_as_extension_owner(void)
 }
 
 /*
- * One refresh attempt.
+ * One refresh attempt: make room in the half the new generation goes to,
+ * build the generation, publish it, and retire the one it replaces.
  */
 static RefreshOutcome
 refresh(MemoryContext worker_cxt)
 {
 	PricingShared *s = pricing_shared;
-	uint64		start_seq;
 	uint64		serving = pg_atomic_read_u64(&s->serving);
 	uint64		gen = serving + 1;
-	int			half = gen % 2;
-	volatile MemoryContext cxt = NULL;
-	PricingIndex *volatile index = NULL;
-	volatile bool installed = true;
-	TimestampTz start;
-	RefreshOutcome outcome = REFRESH_OK;
+	uint64		start_seq;
+	MemoryContext cxt;
+	PricingIndex *index;
+	RefreshOutcome outcome;
 
 	/* the previous tenant of this half must be gone before we build there */
-	release_half(half, gen >= 2 ? gen - 2 : 0, true);
+	release_half(gen % 2, gen >= 2 ? gen - 2 : 0, true);
 
 	/*
 	 * Take the request number before the snapshot: every request up to it
@@ -384,6 +423,35 @@ refresh(MemoryContext worker_cxt)
 	 */
 	start_seq = pg_atomic_read_u64(&s->request_seq);
 	pg_memory_barrier();
+
+	outcome = build_generation(worker_cxt, gen, start_seq, &cxt, &index);
+	if (outcome != REFRESH_OK)
+		return outcome;
+
+	publish(gen, cxt, index, start_seq);
+
+	/* retire: free the previous generation now if nobody reads it */
+	if (serving != 0)
+		release_half(serving % 2, serving, false);
+	return REFRESH_OK;
+}
+
+/*
+ * Build generation gen in its half of the arena, reading the source tables
+ * in one read-only REPEATABLE READ transaction, and return it in *cxt and
+ * *index.  A failure or a missing extension is reported here, to the log,
+ * pricing.status and whoever waits in pricing.refresh(true); a failure
+ * deletes the half-built generation and leaves the serving one as it is.
+ */
+static RefreshOutcome
+build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
+				 MemoryContext *cxt_out, PricingIndex **index_out)
+{
+	volatile MemoryContext cxt = NULL;
+	PricingIndex *volatile index = NULL;
+	volatile bool installed = true;
+	TimestampTz start;
+	RefreshOutcome outcome = REFRESH_OK;
 
 	start = GetCurrentTimestamp();
 	pgstat_report_activity(STATE_RUNNING, "refreshing the pricing index");
@@ -409,7 +477,7 @@ refresh(MemoryContext worker_cxt)
 		installed = read_as_extension_owner();
 		if (installed)
 		{
-			cxt = pricing_arena_context_create(TopMemoryContext, half, gen);
+			cxt = pricing_arena_context_create(TopMemoryContext, gen % 2, gen);
 			index = pricing_load_index(cxt);
 			index->generation = gen;
 			index->loaded_at = GetCurrentTimestamp();
@@ -423,45 +491,70 @@ refresh(MemoryContext worker_cxt)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		disable_timeout(STATEMENT_TIMEOUT, false);
-
-		MemoryContextSwitchTo(worker_cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		if (cxt != NULL)
-		{
-			/* an allocation ran out of arena: say so, not just "out of memory" */
-			pricing_arena_explain_error(cxt, edata);
-			MemoryContextDelete(cxt);
-		}
+		refresh_failed(worker_cxt, cxt, gen - 1, start_seq);
 		cxt = NULL;
-
-		ereport(LOG,
-				(errmsg("pricing refresh failed: %s", edata->message),
-				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
-				 serving != 0 ?
-				 errhint("Generation " UINT64_FORMAT " keeps serving.", serving) :
-				 errhint("No generation has been loaded yet.")));
-		record_outcome(start_seq, REFRESH_FAILED, edata);
-		FreeErrorData(edata);
+		index = NULL;
 		outcome = REFRESH_FAILED;
 	}
 	PG_END_TRY();
 
 	pgstat_report_activity(STATE_IDLE, NULL);
 	pgstat_report_stat(true);
-	if (outcome == REFRESH_FAILED)
-		return outcome;
-	if (!installed)
+	if (outcome == REFRESH_OK && !installed)
 	{
 		report_no_extension(start_seq);
-		return REFRESH_NO_EXTENSION;
+		outcome = REFRESH_NO_EXTENSION;
+	}
+	*cxt_out = cxt;
+	*index_out = index;
+	return outcome;
+}
+
+/*
+ * In the error handler of a refresh: end its transaction, delete the
+ * half-built generation (in cxt, unless NULL), and report the error to the
+ * log, pricing.status and whoever waits in pricing.refresh(true).
+ */
+static void
+refresh_failed(MemoryContext worker_cxt, MemoryContext cxt, uint64 serving,
+			   uint64 start_seq)
+{
+	ErrorData  *edata;
+
+	disable_timeout(STATEMENT_TIMEOUT, false);
+
+	MemoryContextSwitchTo(worker_cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	if (cxt != NULL)
+	{
+		/* an allocation ran out of arena: say so, not just "out of memory" */
+		pricing_arena_explain_error(cxt, edata);
+		MemoryContextDelete(cxt);
 	}
 
-	/* publish: the index first, then the number that leads to it */
+	ereport(LOG,
+			(errmsg("pricing refresh failed: %s", edata->message),
+			 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+			 serving != 0 ?
+			 errhint("Generation " UINT64_FORMAT " keeps serving.", serving) :
+			 errhint("No generation has been loaded yet.")));
+	record_outcome(start_seq, REFRESH_FAILED, edata);
+	FreeErrorData(edata);
+}
+
+/*
+ * Make generation gen the serving one: the index first, then the number
+ * that leads to it, after a write barrier, so that a reader that sees the
+ * number finds the index (reader.c).
+ */
+static void
+publish(uint64 gen, MemoryContext cxt, PricingIndex *index, uint64 start_seq)
+{
+	PricingShared *s = pricing_shared;
+	int			half = gen % 2;
+
 	half_cxt[half] = cxt;
 	half_gen[half] = gen;
 	s->gens[half] = index;
@@ -474,11 +567,6 @@ refresh(MemoryContext worker_cxt)
 					gen, (long long) index->nhotels, (long long) index->nrooms,
 					(long long) index->nrates, index->bytes, index->refresh_ms)));
 	record_outcome(start_seq, REFRESH_OK, NULL);
-
-	/* free the previous generation now if nobody reads it */
-	if (serving != 0)
-		release_half(1 - half, serving, false);
-	return REFRESH_OK;
 }
 
 /*
@@ -618,6 +706,19 @@ connect_to_database(void)
 }
 
 /*
+ * Note what an attempt starting now covers, read before its snapshot: the
+ * changes committed so far, the interval from now, today and the horizon.
+ */
+static void
+note_attempt(WorkerLoop *w)
+{
+	w->seen_changes = pg_atomic_read_u64(&pricing_shared->change_seq);
+	w->last_attempt = GetCurrentTimestamp();
+	w->loaded_day = pricing_today(w->last_attempt);
+	w->loaded_horizon = pricing_horizon_days;
+}
+
+/*
  * Whether a refresh is due now: a committed change, a request, the
  * interval, the change of day or of horizon, or replay on a standby; or an
  * owed one whose backoff has run out.
@@ -660,12 +761,7 @@ run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
 {
 	RefreshOutcome outcome;
 
-	/* what this attempt covers, read before its snapshot */
-	w->seen_changes = pg_atomic_read_u64(&pricing_shared->change_seq);
-	w->last_attempt = GetCurrentTimestamp();
-	w->loaded_day = pricing_today(GetCurrentTimestamp());
-	w->loaded_horizon = pricing_horizon_days;
-
+	note_attempt(w);
 	set_worker_state(PRICING_WORKER_REFRESHING);
 	MemoryContextSwitchTo(worker_cxt);
 	outcome = refresh(worker_cxt);
@@ -711,7 +807,6 @@ wait_for_news(WorkerLoop *w)
 void
 pricing_worker_main(Datum main_arg)
 {
-	PricingShared *s;
 	MemoryContext worker_cxt;
 	WorkerLoop	w;
 
@@ -719,8 +814,7 @@ pricing_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	s = pricing_shared;
-	if (s == NULL)
+	if (pricing_shared == NULL)
 		elog(ERROR, "pricing shared memory is not initialized");
 
 	connect_to_database();
@@ -739,23 +833,15 @@ pricing_worker_main(Datum main_arg)
 	 */
 	SetConfigOption("search_path", PRICING_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_OVERRIDE);
 
-	LWLockAcquire(s->lock, LW_EXCLUSIVE);
-	s->worker_pid = MyProcPid;
-	s->worker_latch = MyLatch;
-	s->worker_state = PRICING_WORKER_STARTING;
-	LWLockRelease(s->lock);
-	before_shmem_exit(worker_exit, (Datum) 0);
+	announce_worker();
 
 	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pricing refresh worker",
 									   ALLOCSET_DEFAULT_SIZES);
 
 	memset(&w, 0, sizeof(w));
+	note_attempt(&w);			/* the interval and the day count from now */
 	w.owed = true;				/* load at start */
-	w.seen_changes = pg_atomic_read_u64(&s->change_seq);
-	w.last_attempt = GetCurrentTimestamp();
 	w.backoff_ms = RETRY_MIN_MS;
-	w.loaded_day = pricing_today(GetCurrentTimestamp());
-	w.loaded_horizon = pricing_horizon_days;
 	w.last_replay = InvalidXLogRecPtr;
 
 	for (;;)
@@ -775,13 +861,7 @@ pricing_worker_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 
-		/* a retired generation goes as soon as its readers do */
-		{
-			uint64		serving = pg_atomic_read_u64(&s->serving);
-
-			if (serving != 0)
-				release_half(1 - serving % 2, serving - 1, false);
-		}
+		release_retired();
 
 		if (refresh_due(&w))
 			run_refresh(&w, worker_cxt);
