@@ -16,7 +16,8 @@
  * once, freed by the very process that allocated it.  That last point is
  * the reason for the design: mimalloc reclaims memory freed by another
  * thread or process only when the owner allocates again, so an owner that
- * sleeps while others free its blocks leaks (doc/design.md, "The story behind it").
+ * sleeps while others free its blocks leaks (doc/design.md, "The story
+ * behind it").
  *
  * The halves are registered lazily, the first time this process builds a
  * generation in them.  A restarted worker therefore never hands mimalloc the
@@ -65,6 +66,12 @@ typedef struct ArenaContext
 static bool half_attached[2];
 static mi_arena_id_t half_arena[2];
 
+static void arena_attach_half(int half);
+static mi_heap_t *arena_new_heap(int half);
+static bool sum_committed(const mi_heap_t *heap, const mi_heap_area_t *area,
+						  void *block, size_t block_size, void *arg);
+
+/* the methods of the context type */
 static void *arena_alloc(MemoryContext context, Size size);
 static void arena_free(MemoryContext context, void *pointer);
 static void *arena_realloc(MemoryContext context, void *pointer, Size size);
@@ -93,6 +100,49 @@ static const MemoryContextMethods ArenaMethods = {
 	,arena_check
 #endif
 };
+
+/*
+ * Create the context of one generation, in the given half of the arena.
+ */
+MemoryContext
+pricing_arena_context_create(MemoryContext parent, int half, uint64 generation)
+{
+	ArenaContext *cxt;
+	PricingShared *s = pricing_shared;
+
+	arena_attach_half(half);
+
+	/*
+	 * The header is worker-private, like those of PostgreSQL's own contexts;
+	 * only chunks are shared.
+	 */
+	cxt = (ArenaContext *) malloc(sizeof(ArenaContext));
+	if (cxt == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	memset(cxt, 0, sizeof(ArenaContext));
+	cxt->half = half;
+	cxt->lo = s->arena + (Size) half * s->half_size;
+	cxt->hi = cxt->lo + s->half_size;
+	snprintf(cxt->name, sizeof(cxt->name),
+			 "pricing generation " UINT64_FORMAT, generation);
+
+	PG_TRY();
+	{
+		cxt->heap = arena_new_heap(half);
+	}
+	PG_CATCH();
+	{
+		free(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	MemoryContextCreate((MemoryContext) cxt, T_GenerationContext,
+						&ArenaMethods, parent, cxt->name);
+	return (MemoryContext) cxt;
+}
 
 /*
  * Hand one half of the arena to mimalloc, once per process.
@@ -141,53 +191,33 @@ arena_new_heap(int half)
 	return heap;
 }
 
-/*
- * Create the context of one generation, in the given half of the arena.
- */
-MemoryContext
-pricing_arena_context_create(MemoryContext parent, int half, uint64 generation)
-{
-	ArenaContext *cxt;
-	PricingShared *s = pricing_shared;
-
-	arena_attach_half(half);
-
-	/*
-	 * The header is worker-private, like those of PostgreSQL's own contexts;
-	 * only chunks are shared.
-	 */
-	cxt = (ArenaContext *) malloc(sizeof(ArenaContext));
-	if (cxt == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	memset(cxt, 0, sizeof(ArenaContext));
-	cxt->half = half;
-	cxt->lo = s->arena + (Size) half * s->half_size;
-	cxt->hi = cxt->lo + s->half_size;
-	snprintf(cxt->name, sizeof(cxt->name),
-			 "pricing generation " UINT64_FORMAT, generation);
-
-	PG_TRY();
-	{
-		cxt->heap = arena_new_heap(half);
-	}
-	PG_CATCH();
-	{
-		free(cxt);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-
-	MemoryContextCreate((MemoryContext) cxt, T_GenerationContext,
-						&ArenaMethods, parent, cxt->name);
-	return (MemoryContext) cxt;
-}
-
 Size
 pricing_arena_context_bytes(MemoryContext context)
 {
 	return ((ArenaContext *) context)->bytes;
+}
+
+/*
+ * mimalloc's own view of a generation: the bytes its heap has committed in
+ * the arena (whole pages, free space within them included).
+ */
+Size
+pricing_arena_context_committed(MemoryContext context)
+{
+	Size		committed = 0;
+
+	mi_heap_visit_blocks(((ArenaContext *) context)->heap, false,
+						 sum_committed, &committed);
+	return committed;
+}
+
+/* mi_heap_visit_blocks() callback: add up the committed bytes of an area */
+static bool
+sum_committed(const mi_heap_t *heap, const mi_heap_area_t *area,
+			  void *block, size_t block_size, void *arg)
+{
+	*(Size *) arg += area->committed;
+	return true;
 }
 
 /*
@@ -232,28 +262,6 @@ pricing_arena_explain_error(MemoryContext context, ErrorData *edata)
 	edata->detail = psprintf("The index needs more than %zu bytes; a generation may use %zu bytes, half of pricing.shared_memory.",
 							 cxt->bytes + cxt->failed_request,
 							 pricing_shared->half_size);
-}
-
-/*
- * mimalloc's own view of a generation: the bytes its heap has committed in
- * the arena (whole pages, free space within them included).
- */
-static bool
-sum_committed(const mi_heap_t *heap, const mi_heap_area_t *area,
-			  void *block, size_t block_size, void *arg)
-{
-	*(Size *) arg += area->committed;
-	return true;
-}
-
-Size
-pricing_arena_context_committed(MemoryContext context)
-{
-	Size		committed = 0;
-
-	mi_heap_visit_blocks(((ArenaContext *) context)->heap, false,
-						 sum_committed, &committed);
-	return committed;
 }
 
 static void *

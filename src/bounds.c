@@ -58,11 +58,9 @@
 /* amounts above this many cents count as this many in a bound */
 #define BOUND_CAP		((uint64) 1 << 40)
 
-static inline int32
-period_count(int32 ndays)
-{
-	return (ndays + PRICING_PERIOD_NIGHTS - 1) / PRICING_PERIOD_NIGHTS;
-}
+static void block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays,
+						 int32 pos);
+static inline int32 period_count(int32 ndays);
 
 /* arena bytes of the orders of a city of nhotels hotels, roughly */
 Size
@@ -73,6 +71,34 @@ pricing_city_order_bytes(int64 nhotels, int32 ndays)
 	return sizeof(PricingHotel *) * nhotels +
 		(sizeof(uint64 *) + 16) * (nperiods + 1) +
 		sizeof(uint64) * (nperiods + 1) * nhotels;
+}
+
+/*
+ * Compute the city's orders, in cxt, from its blocks' raw nightly data.
+ */
+void
+pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays)
+{
+	int32		pos = 0;
+
+	city->nhotels = 0;
+	for (int32 i = 0; i < city->nblocks; i++)
+		city->nhotels += city->blocks[i].nhotels;
+	city->nperiods = period_count(ndays);
+	city->hotels = MemoryContextAlloc(cxt, sizeof(PricingHotel *) * Max(city->nhotels, 1));
+	city->orders = MemoryContextAlloc(cxt, sizeof(uint64 *) * (city->nperiods + 1));
+	for (int32 p = 0; p <= city->nperiods; p++)
+		city->orders[p] = MemoryContextAlloc(cxt, sizeof(uint64) * Max(city->nhotels, 1));
+
+	for (int32 i = 0; i < city->nblocks; i++)
+	{
+		block_bounds(city, &city->blocks[i], ndays, pos);
+		pos += city->blocks[i].nhotels;
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	for (int32 p = 0; p <= city->nperiods; p++)
+		sort_order(city->orders[p], city->nhotels);
 }
 
 /*
@@ -149,30 +175,8 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
 	pfree(low);
 }
 
-/*
- * Compute the city's orders, in cxt, from its blocks' raw nightly data.
- */
-void
-pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays)
+static inline int32
+period_count(int32 ndays)
 {
-	int32		pos = 0;
-
-	city->nhotels = 0;
-	for (int32 i = 0; i < city->nblocks; i++)
-		city->nhotels += city->blocks[i].nhotels;
-	city->nperiods = period_count(ndays);
-	city->hotels = MemoryContextAlloc(cxt, sizeof(PricingHotel *) * Max(city->nhotels, 1));
-	city->orders = MemoryContextAlloc(cxt, sizeof(uint64 *) * (city->nperiods + 1));
-	for (int32 p = 0; p <= city->nperiods; p++)
-		city->orders[p] = MemoryContextAlloc(cxt, sizeof(uint64) * Max(city->nhotels, 1));
-
-	for (int32 i = 0; i < city->nblocks; i++)
-	{
-		block_bounds(city, &city->blocks[i], ndays, pos);
-		pos += city->blocks[i].nhotels;
-		CHECK_FOR_INTERRUPTS();
-	}
-
-	for (int32 p = 0; p <= city->nperiods; p++)
-		sort_order(city->orders[p], city->nhotels);
+	return (ndays + PRICING_PERIOD_NIGHTS - 1) / PRICING_PERIOD_NIGHTS;
 }

@@ -6,10 +6,11 @@
  *
  * On a primary, a statement-level trigger on every source table marks the
  * transaction (on a logical replica, whose apply workers fire row triggers
- * only, a row-level trigger enabled for replica sessions does), and a commit callback wakes the worker once the transaction
- * has committed and is visible; a refresh it triggers therefore sees the
- * change.  Aborted transactions wake nobody, and a transaction that changed
- * the tables cannot be prepared for two-phase commit (see below).
+ * only, a row-level trigger enabled for replica sessions does), and a
+ * commit callback wakes the worker once the transaction has committed and
+ * is visible; a refresh it triggers therefore sees the change.  Aborted
+ * transactions wake nobody, and a transaction that changed the tables
+ * cannot be prepared for two-phase commit (see below).
  *
  * Triggers do not fire on a hot standby, where the same rows arrive by WAL
  * replay.  So the trigger also bumps this backend's row of the table
@@ -53,44 +54,72 @@ static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
 static SubTransactionId bumped_subxid = InvalidSubTransactionId;
 static SPIPlanPtr bump_plan = NULL;
 
-static void
-pricing_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (change_pending && pricing_shared != NULL)
-			{
-				pg_atomic_fetch_add_u64(&pricing_shared->change_seq, 1);
-				pricing_wake_worker();
-			}
-			change_pending = false;
-			break;
-		case XACT_EVENT_PRE_PREPARE:
+static void check_trigger_table(Relation rel);
+static void bump_change_counter(Oid counter_rel);
+static void pricing_xact_callback(XactEvent event, void *arg);
 
-			/*
-			 * A prepared transaction commits later, in whatever session runs
-			 * COMMIT PREPARED, where no callback of ours knows it changed
-			 * the tables; and it would keep its backend's counter row locked
-			 * until then, blocking the next session that gets the same
-			 * BackendId.  Refuse, as PostgreSQL refuses to prepare a
-			 * transaction that ran NOTIFY.
-			 */
-			if (change_pending)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot PREPARE a transaction that has changed pricing source tables"),
-						 errhint("Commit changes to the pricing tables directly; the refresh worker learns of them at commit.")));
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			change_pending = false;
-			break;
-		default:
-			break;
+/*
+ * pricing.source_changed(), the trigger of the source tables: mark the
+ * transaction, so that its commit wakes the worker, and bump the change
+ * counter for the standbys.
+ */
+Datum
+pricing_source_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			counter_rel;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pricing.source_changed() must be called as a trigger")));
+	check_trigger_table(trigdata->tg_relation);
+
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(pricing_xact_callback, NULL);
+		xact_callback_registered = true;
 	}
+	change_pending = true;
+
+	/* once per (sub)transaction is enough for the standbys */
+	if (MyProc->lxid != bumped_lxid || GetCurrentSubTransactionId() != bumped_subxid)
+	{
+		/* the extension's own counter, in the schema checked above */
+		counter_rel = get_relname_relid("change_counter",
+										get_namespace_oid("pricing", false));
+		if (OidIsValid(counter_rel))
+			bump_change_counter(counter_rel);
+		bumped_lxid = MyProc->lxid;
+		bumped_subxid = GetCurrentSubTransactionId();
+	}
+
+	/* the row trigger of logical replication's apply (BEFORE): keep the row */
+	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Error unless the trigger fires on one of the extension's source tables.
+ * Only the extension's owner can attach the trigger function to a table
+ * (EXECUTE on it is revoked from PUBLIC), but a function attached elsewhere
+ * would let writes to an arbitrary table start rebuilds; so refuse.
+ */
+static void
+check_trigger_table(Relation rel)
+{
+	Oid			nsp = get_namespace_oid("pricing", true);
+
+	if (!OidIsValid(nsp) || RelationGetNamespace(rel) != nsp ||
+		!pricing_is_source_table(RelationGetRelationName(rel)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pricing.source_changed() may only fire on the pricing source tables"),
+				 errdetail("It fired on table \"%s.%s\".",
+						   get_namespace_name(RelationGetNamespace(rel)),
+						   RelationGetRelationName(rel))));
 }
 
 /*
@@ -160,62 +189,47 @@ bump_change_counter(Oid counter_rel)
 }
 
 /*
- * Error unless the trigger fires on one of the extension's source tables.
- * Only the extension's owner can attach the trigger function to a table
- * (EXECUTE on it is revoked from PUBLIC), but a function attached elsewhere
- * would let writes to an arbitrary table start rebuilds; so refuse.
+ * Wake the worker when a transaction that changed the source tables has
+ * committed: only then does a refresh see the change.
  */
 static void
-check_trigger_table(Relation rel)
+pricing_xact_callback(XactEvent event, void *arg)
 {
-	Oid			nsp = get_namespace_oid("pricing", true);
-
-	if (!OidIsValid(nsp) || RelationGetNamespace(rel) != nsp ||
-		!pricing_is_source_table(RelationGetRelationName(rel)))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("pricing.source_changed() may only fire on the pricing source tables"),
-				 errdetail("It fired on table \"%s.%s\".",
-						   get_namespace_name(RelationGetNamespace(rel)),
-						   RelationGetRelationName(rel))));
-}
-
-Datum
-pricing_source_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			counter_rel;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("pricing.source_changed() must be called as a trigger")));
-	check_trigger_table(trigdata->tg_relation);
-
-	if (!xact_callback_registered)
+	switch (event)
 	{
-		RegisterXactCallback(pricing_xact_callback, NULL);
-		xact_callback_registered = true;
-	}
-	change_pending = true;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (change_pending && pricing_shared != NULL)
+			{
+				pg_atomic_fetch_add_u64(&pricing_shared->change_seq, 1);
+				pricing_wake_worker();
+			}
+			change_pending = false;
+			break;
+		case XACT_EVENT_PRE_PREPARE:
 
-	/* once per (sub)transaction is enough for the standbys */
-	if (MyProc->lxid != bumped_lxid || GetCurrentSubTransactionId() != bumped_subxid)
-	{
-		/* the extension's own counter, in the schema checked above */
-		counter_rel = get_relname_relid("change_counter",
-										get_namespace_oid("pricing", false));
-		if (OidIsValid(counter_rel))
-			bump_change_counter(counter_rel);
-		bumped_lxid = MyProc->lxid;
-		bumped_subxid = GetCurrentSubTransactionId();
+			/*
+			 * A prepared transaction commits later, in whatever session runs
+			 * COMMIT PREPARED, where no callback of ours knows it changed
+			 * the tables; and it would keep its backend's counter row locked
+			 * until then, blocking the next session that gets the same
+			 * BackendId.  Refuse, as PostgreSQL refuses to prepare a
+			 * transaction that ran NOTIFY.
+			 */
+			if (change_pending)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that has changed pricing source tables"),
+						 errhint("Commit changes to the pricing tables directly; the refresh worker learns of them at commit.")));
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			change_pending = false;
+			break;
+		default:
+			break;
 	}
-
-	/* the row trigger of logical replication's apply (BEFORE): keep the row */
-	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
-							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
-	return PointerGetDatum(NULL);
 }
 
 /*

@@ -85,157 +85,18 @@ typedef enum GenerationsColumn
 	GENERATIONS_COLS
 } GenerationsColumn;
 
+static void require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
+static void check_stay(DateADT checkin, DateADT checkout, int32 guests,
+					   DateADT booking_date, PricingStay *stay);
+static bool total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit);
+static bool stay_in_window(const PricingIndex *index, PricingStay *stay);
+static void init_srf(FunctionCallInfo fcinfo);
+static Datum cents_to_numeric(int128 cents);
+static bool worker_waits_for_me(int worker_pid);
+static const char *worker_state_name(PricingWorkerState state);
 static inline void set_column(Datum *values, bool *nulls, int column,
 							  Datum value);
 static Datum int4_array(const int *ints, int n);
-
-/*
- * Set up the tuplestore of a materialized SRF.  When called in FROM, the
- * executor already knows the result's row type: using it spares
- * get_call_result_type() rebuilding it from the catalogs on every call.
- */
-static void
-init_srf(FunctionCallInfo fcinfo)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-	InitMaterializedSRF(fcinfo,
-						rsinfo && rsinfo->expectedDesc ? MAT_SRF_USE_EXPECTED_DESC : 0);
-}
-
-static void
-require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"%s\" must not be null", name)));
-}
-
-/*
- * Check the stay's arguments (doc/reference.md, "Functions") and fill in what does not
- * depend on the index.
- */
-static void
-check_stay(DateADT checkin, DateADT checkout, int32 guests,
-		   DateADT booking_date, PricingStay *stay)
-{
-	int64		nights = (int64) checkout - (int64) checkin;
-
-	/*
-	 * A stay from a date to infinity, or from -infinity to a date, has
-	 * infinitely many nights.  (The difference of the sentinels would be a
-	 * finite number: 153 nights from the last date to infinity.)
-	 */
-	if ((DATE_IS_NOEND(checkout) && !DATE_IS_NOEND(checkin)) ||
-		(DATE_IS_NOBEGIN(checkin) && !DATE_IS_NOBEGIN(checkout)))
-		nights = PG_INT64_MAX;
-
-	if (nights <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("checkout must be later than checkin")));
-	if (nights > pricing_max_nights)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("stay from checkin to checkout is longer than pricing.max_nights"),
-				 nights == PG_INT64_MAX ?
-				 errdetail("The stay has no end; pricing.max_nights is %d.",
-						   pricing_max_nights) :
-				 errdetail("The stay has " INT64_FORMAT " nights; pricing.max_nights is %d.",
-						   nights, pricing_max_nights)));
-	if (guests < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("guests must be at least 1")));
-
-	stay->nights = (int32) nights;
-	stay->guests = guests;
-	stay->checkin = checkin;
-	stay->booking_date = booking_date;
-}
-
-/*
- * Place the stay in the index's window; false when any night lies outside
- * it (no rows, no error).
- */
-static bool
-stay_in_window(const PricingIndex *index, PricingStay *stay)
-{
-	int64		first = (int64) stay->checkin - index->first_date;
-
-	if (first < 0 || first + stay->nights > index->ndays)
-		return false;
-	stay->first = (int32) first;
-	return true;
-}
-
-static Datum
-cents_to_numeric(int128 cents)
-{
-	char		buf[64];
-	char	   *p = buf + sizeof(buf);
-	bool		neg = cents < 0;
-	uint128		v;
-
-	if (cents >= PG_INT64_MIN && cents <= PG_INT64_MAX)
-		return NumericGetDatum(int64_div_fast_to_numeric((int64) cents, 2));
-
-	/* beyond 64 bits: spell it out; no realistic price gets here */
-	v = neg ? -(uint128) cents : (uint128) cents;
-	*--p = '\0';
-	for (int i = 0; v > 0 || i < 3; i++)
-	{
-		if (i == 2)
-			*--p = '.';
-		*--p = '0' + (int) (v % 10);
-		v /= 10;
-	}
-	if (neg)
-		*--p = '-';
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(p),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-}
-
-/*
- * The largest total in cents that max_total admits: floor(max_total * 100).
- * Returns false when max_total admits everything (NULL, NaN or +Infinity,
- * which numeric orders above every number, or simply huge).
- */
-static bool
-total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit)
-{
-	Datum		v;
-	Datum		floor100;
-
-	if (PG_ARGISNULL(argno))
-		return false;
-	v = PG_GETARG_DATUM(argno);
-	if (numeric_is_nan(DatumGetNumeric(v)))
-		return false;
-	if (numeric_is_inf(DatumGetNumeric(v)))
-	{
-		if (DatumGetBool(DirectFunctionCall2(numeric_gt, v,
-											 DirectFunctionCall1(int8_numeric, Int64GetDatum(0)))))
-			return false;
-		*limit = -1;
-		return true;
-	}
-	floor100 = DirectFunctionCall1(numeric_floor,
-								   DirectFunctionCall2(numeric_mul, v,
-													   DirectFunctionCall1(int8_numeric, Int64GetDatum(100))));
-	if (DatumGetBool(DirectFunctionCall2(numeric_gt, floor100,
-										 DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX)))))
-		return false;
-	if (DatumGetBool(DirectFunctionCall2(numeric_lt, floor100,
-										 DirectFunctionCall1(int8_numeric, Int64GetDatum(-1)))))
-	{
-		*limit = -1;
-		return true;
-	}
-	*limit = DatumGetInt64(DirectFunctionCall1(numeric_int8, floor100));
-	return true;
-}
 
 /*
  * pricing.cheapest(city, checkin, checkout, guests, max_results, min_stars,
@@ -381,46 +242,152 @@ pricing_quote(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null", name)));
+}
+
 /*
- * Whether the worker waits, directly or through other sessions, for a lock
- * this backend holds or is queued before: then waiting for the refresh
- * would never end, and no deadlock detector would see it, since the wait
- * for the worker is on a condition variable.  The sessions that block a
- * process are those pg_blocking_pids() reports; follow them from the worker.
+ * Check the stay's arguments (doc/reference.md, "Functions") and fill in
+ * what does not depend on the index.
+ */
+static void
+check_stay(DateADT checkin, DateADT checkout, int32 guests,
+		   DateADT booking_date, PricingStay *stay)
+{
+	int64		nights = (int64) checkout - (int64) checkin;
+
+	/*
+	 * A stay from a date to infinity, or from -infinity to a date, has
+	 * infinitely many nights.  (The difference of the sentinels would be a
+	 * finite number: 153 nights from the last date to infinity.)
+	 */
+	if ((DATE_IS_NOEND(checkout) && !DATE_IS_NOEND(checkin)) ||
+		(DATE_IS_NOBEGIN(checkin) && !DATE_IS_NOBEGIN(checkout)))
+		nights = PG_INT64_MAX;
+
+	if (nights <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("checkout must be later than checkin")));
+	if (nights > pricing_max_nights)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("stay from checkin to checkout is longer than pricing.max_nights"),
+				 nights == PG_INT64_MAX ?
+				 errdetail("The stay has no end; pricing.max_nights is %d.",
+						   pricing_max_nights) :
+				 errdetail("The stay has " INT64_FORMAT " nights; pricing.max_nights is %d.",
+						   nights, pricing_max_nights)));
+	if (guests < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("guests must be at least 1")));
+
+	stay->nights = (int32) nights;
+	stay->guests = guests;
+	stay->checkin = checkin;
+	stay->booking_date = booking_date;
+}
+
+/*
+ * The largest total in cents that max_total admits: floor(max_total * 100).
+ * Returns false when max_total admits everything (NULL, NaN or +Infinity,
+ * which numeric orders above every number, or simply huge).
  */
 static bool
-worker_waits_for_me(int worker_pid)
+total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit)
 {
-	List	   *todo = list_make1_int(worker_pid);
-	List	   *seen = NIL;
-	bool		found = false;
+	Datum		v;
+	Datum		floor100;
 
-	while (todo != NIL && !found && list_length(seen) < 1000)
+	if (PG_ARGISNULL(argno))
+		return false;
+	v = PG_GETARG_DATUM(argno);
+	if (numeric_is_nan(DatumGetNumeric(v)))
+		return false;
+	if (numeric_is_inf(DatumGetNumeric(v)))
 	{
-		int			pid = linitial_int(todo);
-		ArrayType  *blockers;
-		Datum	   *elems;
-		int			nelems;
-
-		todo = list_delete_first(todo);
-		if (list_member_int(seen, pid))
-			continue;
-		seen = lappend_int(seen, pid);
-
-		blockers = DatumGetArrayTypeP(DirectFunctionCall1(pg_blocking_pids,
-														  Int32GetDatum(pid)));
-		deconstruct_array(blockers, INT4OID, 4, true, TYPALIGN_INT,
-						  &elems, NULL, &nelems);
-		for (int i = 0; i < nelems; i++)
-		{
-			if (DatumGetInt32(elems[i]) == MyProcPid)
-				found = true;
-			todo = lappend_int(todo, DatumGetInt32(elems[i]));
-		}
+		if (DatumGetBool(DirectFunctionCall2(numeric_gt, v,
+											 DirectFunctionCall1(int8_numeric, Int64GetDatum(0)))))
+			return false;
+		*limit = -1;
+		return true;
 	}
-	list_free(todo);
-	list_free(seen);
-	return found;
+	floor100 = DirectFunctionCall1(numeric_floor,
+								   DirectFunctionCall2(numeric_mul, v,
+													   DirectFunctionCall1(int8_numeric, Int64GetDatum(100))));
+	if (DatumGetBool(DirectFunctionCall2(numeric_gt, floor100,
+										 DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX)))))
+		return false;
+	if (DatumGetBool(DirectFunctionCall2(numeric_lt, floor100,
+										 DirectFunctionCall1(int8_numeric, Int64GetDatum(-1)))))
+	{
+		*limit = -1;
+		return true;
+	}
+	*limit = DatumGetInt64(DirectFunctionCall1(numeric_int8, floor100));
+	return true;
+}
+
+/*
+ * Place the stay in the index's window; false when any night lies outside
+ * it (no rows, no error).
+ */
+static bool
+stay_in_window(const PricingIndex *index, PricingStay *stay)
+{
+	int64		first = (int64) stay->checkin - index->first_date;
+
+	if (first < 0 || first + stay->nights > index->ndays)
+		return false;
+	stay->first = (int32) first;
+	return true;
+}
+
+/*
+ * Set up the tuplestore of a materialized SRF.  When called in FROM, the
+ * executor already knows the result's row type: using it spares
+ * get_call_result_type() rebuilding it from the catalogs on every call.
+ */
+static void
+init_srf(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo,
+						rsinfo && rsinfo->expectedDesc ? MAT_SRF_USE_EXPECTED_DESC : 0);
+}
+
+static Datum
+cents_to_numeric(int128 cents)
+{
+	char		buf[64];
+	char	   *p = buf + sizeof(buf);
+	bool		neg = cents < 0;
+	uint128		v;
+
+	if (cents >= PG_INT64_MIN && cents <= PG_INT64_MAX)
+		return NumericGetDatum(int64_div_fast_to_numeric((int64) cents, 2));
+
+	/* beyond 64 bits: spell it out; no realistic price gets here */
+	v = neg ? -(uint128) cents : (uint128) cents;
+	*--p = '\0';
+	for (int i = 0; v > 0 || i < 3; i++)
+	{
+		if (i == 2)
+			*--p = '.';
+		*--p = '0' + (int) (v % 10);
+		v /= 10;
+	}
+	if (neg)
+		*--p = '-';
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(p),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
 /*
@@ -506,23 +473,46 @@ pricing_refresh(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) pg_atomic_read_u64(&s->serving));
 }
 
-static const char *
-worker_state_name(PricingWorkerState state)
+/*
+ * Whether the worker waits, directly or through other sessions, for a lock
+ * this backend holds or is queued before: then waiting for the refresh
+ * would never end, and no deadlock detector would see it, since the wait
+ * for the worker is on a condition variable.  The sessions that block a
+ * process are those pg_blocking_pids() reports; follow them from the worker.
+ */
+static bool
+worker_waits_for_me(int worker_pid)
 {
-	switch (state)
+	List	   *todo = list_make1_int(worker_pid);
+	List	   *seen = NIL;
+	bool		found = false;
+
+	while (todo != NIL && !found && list_length(seen) < 1000)
 	{
-		case PRICING_WORKER_STARTING:
-			return "starting";
-		case PRICING_WORKER_NO_EXTENSION:
-			return "waiting for CREATE EXTENSION pricing";
-		case PRICING_WORKER_IDLE:
-			return "idle";
-		case PRICING_WORKER_REFRESHING:
-			return "refreshing";
-		case PRICING_WORKER_RETRY:
-			return "waiting to retry a failed refresh";
+		int			pid = linitial_int(todo);
+		ArrayType  *blockers;
+		Datum	   *elems;
+		int			nelems;
+
+		todo = list_delete_first(todo);
+		if (list_member_int(seen, pid))
+			continue;
+		seen = lappend_int(seen, pid);
+
+		blockers = DatumGetArrayTypeP(DirectFunctionCall1(pg_blocking_pids,
+														  Int32GetDatum(pid)));
+		deconstruct_array(blockers, INT4OID, 4, true, TYPALIGN_INT,
+						  &elems, NULL, &nelems);
+		for (int i = 0; i < nelems; i++)
+		{
+			if (DatumGetInt32(elems[i]) == MyProcPid)
+				found = true;
+			todo = lappend_int(todo, DatumGetInt32(elems[i]));
+		}
 	}
-	return "unknown";
+	list_free(todo);
+	list_free(seen);
+	return found;
 }
 
 /*
@@ -676,6 +666,25 @@ pricing_generations(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_VOID();
+}
+
+static const char *
+worker_state_name(PricingWorkerState state)
+{
+	switch (state)
+	{
+		case PRICING_WORKER_STARTING:
+			return "starting";
+		case PRICING_WORKER_NO_EXTENSION:
+			return "waiting for CREATE EXTENSION pricing";
+		case PRICING_WORKER_IDLE:
+			return "idle";
+		case PRICING_WORKER_REFRESHING:
+			return "refreshing";
+		case PRICING_WORKER_RETRY:
+			return "waiting to retry a failed refresh";
+	}
+	return "unknown";
 }
 
 /* set a column of a result row, which is then not NULL */

@@ -99,15 +99,6 @@ typedef struct IdRow
 	uint64		row;
 } IdRow;
 
-static int
-id_row_cmp(const void *a, const void *b)
-{
-	int64		x = ((const IdRow *) a)->id;
-	int64		y = ((const IdRow *) b)->id;
-
-	return (x > y) - (x < y);
-}
-
 /* the rows of one hotel in the SPI results, while blocks are laid out */
 typedef struct HotelRows
 {
@@ -168,14 +159,6 @@ typedef struct LoadState
 	int64		maxwide;
 } LoadState;
 
-static void read_hotels_and_rooms(HotelQuery *q);
-static void match_rooms(LoadState *st, HotelQuery *q);
-static void plan_layout(LoadState *st, const HotelQuery *q, LayoutPlan *plan);
-static uint64 city_end(const HotelQuery *q, uint64 i, const char *city);
-static void require_space(LoadState *st, Size needed);
-static void build_layout(LoadState *st, const HotelQuery *q,
-						 const LayoutPlan *plan);
-
 /*
  * Rooms per block: as many as fit in about BLOCK_BYTES of nightly arrays,
  * so that no allocation is one of mimalloc's huge ones (over 16 MiB, each
@@ -183,156 +166,167 @@ static void build_layout(LoadState *st, const HotelQuery *q,
  */
 #define BLOCK_BYTES		((Size) 4 * 1024 * 1024)
 
-static inline Size
-room_bytes(int32 ndays)
-{
-	return 2 * (Size) ndays + sizeof(uint32) * ((Size) ndays + 1);
-}
+/*
+ * The first 16 bits of a stored numeric, after its varlena header.  Two
+ * flag bits tell its form: short (a 2-byte header that also holds the sign
+ * and a 7-bit signed weight), long (a 4-byte header: these 16 bits, whose
+ * flags give the sign, then a 16-bit weight), or special (NaN, infinity).
+ */
+#define NUMHDR_FLAGS			0xC000
+#define NUMHDR_LONG_NEG			0x4000
+#define NUMHDR_SHORT			0x8000
+#define NUMHDR_SPECIAL			0xC000
+#define NUMHDR_SHORT_NEG		0x2000
+#define NUMHDR_SHORT_WEIGHT_NEG 0x0040
+#define NUMHDR_SHORT_WEIGHT		0x003F
 
-/* column attno of row row of an SPI result */
-static inline Datum
-col(SPITupleTable *tt, uint64 row, int attno, bool *isnull)
-{
-	return SPI_getbinval(tt->vals[row], tt->tupdesc, attno, isnull);
-}
+static void check_constraints(void);
+static void load_hotels_and_rooms(LoadState *st);
+static void read_hotels_and_rooms(HotelQuery *q);
+static void match_rooms(LoadState *st, HotelQuery *q);
+static void plan_layout(LoadState *st, const HotelQuery *q, LayoutPlan *plan);
+static uint64 city_end(const HotelQuery *q, uint64 i, const char *city);
+static void require_space(LoadState *st, Size needed);
+static void build_layout(LoadState *st, const HotelQuery *q,
+						 const LayoutPlan *plan);
+static void build_block(LoadState *st, PricingBlock *b,
+						SPITupleTable *ht, SPITupleTable *rt,
+						HotelRows *hotels, int32 nhotels, int32 nrooms);
+static void load_discounts(LoadState *st);
+static void load_fees(LoadState *st);
+static void load_rates(LoadState *st);
+static AttrNumber rate_column(Relation rel, const char *name, Oid type);
+static inline Datum slot_notnull(TupleTableSlot *slot, AttrNumber att);
+static int64 numeric_cents(Datum datum, const char *column);
+static void rate_check_error(const char *column, const char *what,
+							 const RoomKey *key, DateADT night);
+static void add_wide_rate(LoadState *st, PricingBlock *b, int32 slot,
+						  int32 night, int64 price);
+static void finish_blocks(LoadState *st);
+static void city_orders(PricingCity *city, void *arg);
+static void run_query(const char *sql);
+static inline Datum col(SPITupleTable *tt, uint64 row, int attno, bool *isnull);
+static inline Datum col_notnull(SPITupleTable *tt, uint64 row, int attno);
+static char *text_col(SPITupleTable *tt, uint64 row, int attno);
+static const text *arena_text(LoadState *st, SPITupleTable *tt, uint64 row,
+							  int attno);
+static void foreign_key_error(const char *table, int64 hotel_id)
+			pg_attribute_noreturn();
+static inline Size room_bytes(int32 ndays);
+static int	id_row_cmp(const void *a, const void *b);
 
-static inline Datum
-col_notnull(SPITupleTable *tt, uint64 row, int attno)
+/*
+ * Build a whole generation in cxt.  The caller owns the transaction, the
+ * snapshot and the SPI connection.
+ */
+PricingIndex *
+pricing_load_index(MemoryContext cxt)
 {
-	bool		isnull;
-	Datum		d = col(tt, row, attno, &isnull);
+	MemoryContext scratch;
+	MemoryContext oldcxt;
+	LoadState	st;
+	PricingIndex *index;
 
-	/* the queries name each column pricing.<table>.<column> */
-	if (isnull)
+	if (!OidIsValid(get_extension_oid("pricing", true)))
 		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("%s holds NULL, which its NOT NULL constraint forbids",
-						NameStr(TupleDescAttr(tt->tupdesc, attno - 1)->attname)),
-				 errdetail("The index relies on the constraint.")));
-	return d;
-}
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"pricing\" is not installed in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errhint("Run CREATE EXTENSION pricing in the database named by pricing.database.")));
 
-/* ... as a C string */
-static char *
-text_col(SPITupleTable *tt, uint64 row, int attno)
-{
-	return TextDatumGetCString(col_notnull(tt, row, attno));
+	scratch = AllocSetContextCreate(CurrentMemoryContext,
+									"pricing refresh scratch",
+									ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(scratch);
+
+	memset(&st, 0, sizeof(st));
+	st.cxt = cxt;
+	st.index = index = pricing_index_create(cxt);
+	st.ndays = pricing_horizon_days + 2;
+	index->database = MyDatabaseId;
+	/* the window starts yesterday, the day before that of the snapshot */
+	index->first_date = pricing_today(GetCurrentTransactionStartTimestamp()) - 1;
+	index->ndays = st.ndays;
+	index->change_count = pricing_change_count();
+
+	check_constraints();
+	load_hotels_and_rooms(&st);
+	load_discounts(&st);
+	load_fees(&st);
+	load_rates(&st);
+	finish_blocks(&st);
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(scratch);
+
+	index->bytes = pricing_arena_context_bytes(cxt);
+	return index;
 }
 
 /*
- * A row of pricing.<table> whose hotel_id pricing.hotel does not have: the
- * foreign key forbids it, but the tables are the user's and it can be
- * dropped.
+ * The CHECK constraints of the source tables, each as the condition a row
+ * must meet.  The index relies on every one (a min_days_ahead of -3 would
+ * read as "no condition" and grant a discount), and the tables are the
+ * user's: a constraint can be dropped, and a row that then breaks it would
+ * not only get a price the contract does not define, it would make
+ * cheapest's bounds (bounds.c) and pruning wrong for other hotels too.  So
+ * the refresh checks them all and fails on the first violation, naming it.
+ * The rates' constraints are checked as they are decoded (load_rates), the
+ * others here.  The test suite compares this list with the constraints the
+ * extension script creates.
  */
-static void foreign_key_error(const char *table, int64 hotel_id) pg_attribute_noreturn();
+typedef struct SourceCheck
+{
+	const char *table;
+	const char *column;
+	const char *holds;			/* SQL condition over the row */
+} SourceCheck;
+
+static const SourceCheck source_checks[] = {
+	{"hotel", "stars", "stars >= 0 AND stars <= 5"},
+	{"hotel", "vat_percent", "vat_percent >= 0 AND vat_percent <= 100"},
+	{"hotel", "city_tax", "city_tax >= 0"},
+	{"room", "max_guests", "max_guests >= 1"},
+	{"room", "base_guests", "base_guests >= 1"},
+	{"room", "extra_guest_fee", "extra_guest_fee >= 0"},
+	{"discount", "percent", "percent > 0 AND percent <= 100"},
+	{"discount", "min_nights", "min_nights >= 1"},
+	{"discount", "min_days_ahead", "min_days_ahead IS NULL OR min_days_ahead >= 0"},
+	{"fee", "amount", "amount >= 0"},
+	{"fee", "per", "per IN ('stay', 'night', 'guest_night')"},
+};
 
 static void
-foreign_key_error(const char *table, int64 hotel_id)
+check_constraints(void)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-			 errmsg("pricing.%s holds a row of hotel " INT64_FORMAT ", which pricing.hotel does not have",
-					table, hotel_id),
-			 errdetail("The index relies on the foreign key of pricing.%s.", table)));
-}
+	StringInfoData q;
 
-/*
- * Run one of the loader's fixed queries.  They cast every column to the type
- * the loader decodes it as: the source tables belong to the user, and a
- * column whose type was altered must give a clean error (or a value
- * converted as SQL converts it), never a datum of another type read as if
- * it were the expected one.  The worker's search_path is pg_catalog alone
- * (worker.c), so the operators and functions here are the system's.
- */
-static void
-run_query(const char *sql)
-{
-	int			rc = SPI_execute(sql, true, 0);
-
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "pricing source query failed: %s", SPI_result_code_string(rc));
-}
-
-/*
- * A copy in the arena of a text (or bpchar) column, as a varlena: readers
- * hand it to the tuplestore as it is, which copies it while they hold their
- * pin, so a result row costs no conversion.
- */
-static const text *
-arena_text(LoadState *st, SPITupleTable *tt, uint64 row, int attno)
-{
-	text	   *src = DatumGetTextPP(col_notnull(tt, row, attno));
-	Size		len = VARSIZE_ANY_EXHDR(src);
-	text	   *copy = MemoryContextAlloc(st->cxt, VARHDRSZ + len);
-
-	SET_VARSIZE(copy, VARHDRSZ + len);
-	memcpy(VARDATA(copy), VARDATA_ANY(src), len);
-	return copy;
-}
-
-/*
- * Lay out one block: hotels hotels[0 .. nhotels) of one city, with
- * nrooms rooms between them.
- */
-static void
-build_block(LoadState *st, PricingBlock *b,
-			SPITupleTable *ht, SPITupleTable *rt,
-			HotelRows *hotels, int32 nhotels, int32 nrooms)
-{
-	int32		slot = 0;
-
-	b->nhotels = nhotels;
-	b->nrooms = nrooms;
-	b->hotels = MemoryContextAllocZero(st->cxt, sizeof(PricingHotel) * nhotels);
-	b->rooms = MemoryContextAllocZero(st->cxt, sizeof(PricingRoom) * Max(nrooms, 1));
-	b->nights = MemoryContextAllocZero(st->cxt, 2 * (Size) st->ndays * Max(nrooms, 1));
-	b->cum = MemoryContextAllocZero(st->cxt,
-									sizeof(uint32) * ((Size) st->ndays + 1) * Max(nrooms, 1));
-	st->blocks[st->nblocks++] = b;
-
-	for (int32 i = 0; i < nhotels; i++)
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT t, c, v, id FROM (");
+	for (int i = 0; i < lengthof(source_checks); i++)
 	{
-		PricingHotel *h = &b->hotels[i];
-		uint64		row = hotels[i].hotel_row;
+		const SourceCheck *c = &source_checks[i];
 
-		h->hotel_id = DatumGetInt64(col_notnull(ht, row, 1));
-		h->name = arena_text(st, ht, row, 3);
-		h->stars = DatumGetInt16(col_notnull(ht, row, 4));
-		h->currency = arena_text(st, ht, row, 5);
-		h->vat_percent = DatumGetInt32(col_notnull(ht, row, 6));
-		h->city_tax = DatumGetInt64(col_notnull(ht, row, 7));
-		h->block = b;
-		h->first_room = slot;
-		h->nrooms = hotels[i].nrooms;
-		pricing_index_add_hotel(st->index, h);
-
-		for (int32 k = 0; k < hotels[i].nrooms; k++)
-		{
-			uint64		rrow = hotels[i].first_room + k;
-			PricingRoom *r = &b->rooms[slot];
-			RoomKey		key;
-			RoomEntry  *entry;
-			bool		found;
-
-			r->room_id = DatumGetInt32(col_notnull(rt, rrow, 2));
-			r->max_guests = DatumGetInt16(col_notnull(rt, rrow, 3));
-			r->base_guests = DatumGetInt16(col_notnull(rt, rrow, 4));
-			r->extra_fee = DatumGetInt64(col_notnull(rt, rrow, 5));
-
-			key.hotel_id = h->hotel_id;
-			key.room_id = r->room_id;
-			entry = room_hash_insert(st->rooms, key, &found);
-			if (found)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("pricing.room holds room %d of hotel " INT64_FORMAT " twice",
-								key.room_id, key.hotel_id),
-						 errdetail("The index relies on the primary key of pricing.room.")));
-			entry->block = b;
-			entry->slot = slot;
-			slot++;
-		}
+		/* NOT (x) IS NOT FALSE: a NULL passes, as it passes a CHECK */
+		appendStringInfo(&q, "%s SELECT %d AS o, '%s' AS t, '%s' AS c,"
+						 " %s::text AS v, hotel_id::text AS id"
+						 " FROM pricing.%s WHERE (%s) IS FALSE",
+						 i == 0 ? "" : " UNION ALL", i, c->table, c->column,
+						 c->column, c->table, c->holds);
 	}
+	appendStringInfoString(&q, ") x ORDER BY o LIMIT 1");
+	run_query(q.data);
+	pfree(q.data);
+	if (SPI_processed == 0)
+		return;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("pricing.%s.%s holds %s, which its CHECK constraint forbids",
+					text_col(SPI_tuptable, 0, 1), text_col(SPI_tuptable, 0, 2),
+					text_col(SPI_tuptable, 0, 3)),
+			 errdetail("The row is of hotel %s; the index relies on the constraint.",
+					   text_col(SPI_tuptable, 0, 4))));
 }
 
 /*
@@ -537,6 +531,71 @@ build_layout(LoadState *st, const HotelQuery *q, const LayoutPlan *plan)
 	}
 }
 
+/*
+ * Lay out one block: hotels hotels[0 .. nhotels) of one city, with
+ * nrooms rooms between them.
+ */
+static void
+build_block(LoadState *st, PricingBlock *b,
+			SPITupleTable *ht, SPITupleTable *rt,
+			HotelRows *hotels, int32 nhotels, int32 nrooms)
+{
+	int32		slot = 0;
+
+	b->nhotels = nhotels;
+	b->nrooms = nrooms;
+	b->hotels = MemoryContextAllocZero(st->cxt, sizeof(PricingHotel) * nhotels);
+	b->rooms = MemoryContextAllocZero(st->cxt, sizeof(PricingRoom) * Max(nrooms, 1));
+	b->nights = MemoryContextAllocZero(st->cxt, 2 * (Size) st->ndays * Max(nrooms, 1));
+	b->cum = MemoryContextAllocZero(st->cxt,
+									sizeof(uint32) * ((Size) st->ndays + 1) * Max(nrooms, 1));
+	st->blocks[st->nblocks++] = b;
+
+	for (int32 i = 0; i < nhotels; i++)
+	{
+		PricingHotel *h = &b->hotels[i];
+		uint64		row = hotels[i].hotel_row;
+
+		h->hotel_id = DatumGetInt64(col_notnull(ht, row, 1));
+		h->name = arena_text(st, ht, row, 3);
+		h->stars = DatumGetInt16(col_notnull(ht, row, 4));
+		h->currency = arena_text(st, ht, row, 5);
+		h->vat_percent = DatumGetInt32(col_notnull(ht, row, 6));
+		h->city_tax = DatumGetInt64(col_notnull(ht, row, 7));
+		h->block = b;
+		h->first_room = slot;
+		h->nrooms = hotels[i].nrooms;
+		pricing_index_add_hotel(st->index, h);
+
+		for (int32 k = 0; k < hotels[i].nrooms; k++)
+		{
+			uint64		rrow = hotels[i].first_room + k;
+			PricingRoom *r = &b->rooms[slot];
+			RoomKey		key;
+			RoomEntry  *entry;
+			bool		found;
+
+			r->room_id = DatumGetInt32(col_notnull(rt, rrow, 2));
+			r->max_guests = DatumGetInt16(col_notnull(rt, rrow, 3));
+			r->base_guests = DatumGetInt16(col_notnull(rt, rrow, 4));
+			r->extra_fee = DatumGetInt64(col_notnull(rt, rrow, 5));
+
+			key.hotel_id = h->hotel_id;
+			key.room_id = r->room_id;
+			entry = room_hash_insert(st->rooms, key, &found);
+			if (found)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("pricing.room holds room %d of hotel " INT64_FORMAT " twice",
+								key.room_id, key.hotel_id),
+						 errdetail("The index relies on the primary key of pricing.room.")));
+			entry->block = b;
+			entry->slot = slot;
+			slot++;
+		}
+	}
+}
+
 static void
 load_discounts(LoadState *st)
 {
@@ -618,174 +677,6 @@ load_fees(LoadState *st)
 		h->fee_guest_night = DatumGetInt64(col_notnull(SPI_tuptable, i, 4));
 	}
 	SPI_freetuptable(SPI_tuptable);
-}
-
-static void
-add_wide_rate(LoadState *st, PricingBlock *b, int32 slot, int32 night, int64 price)
-{
-	if (st->nwide == st->maxwide)
-	{
-		st->maxwide = Max(16, st->maxwide * 2);
-		st->wide = st->wide ? repalloc_huge(st->wide, st->maxwide * sizeof(WideRate))
-			: palloc(st->maxwide * sizeof(WideRate));
-	}
-	st->wide[st->nwide].block = b;
-	st->wide[st->nwide].slot = slot;
-	st->wide[st->nwide].night = night;
-	st->wide[st->nwide].price = price;
-	st->nwide++;
-}
-
-/*
- * The first 16 bits of a stored numeric, after its varlena header.  Two
- * flag bits tell its form: short (a 2-byte header that also holds the sign
- * and a 7-bit signed weight), long (a 4-byte header: these 16 bits, whose
- * flags give the sign, then a 16-bit weight), or special (NaN, infinity).
- */
-#define NUMHDR_FLAGS			0xC000
-#define NUMHDR_LONG_NEG			0x4000
-#define NUMHDR_SHORT			0x8000
-#define NUMHDR_SPECIAL			0xC000
-#define NUMHDR_SHORT_NEG		0x2000
-#define NUMHDR_SHORT_WEIGHT_NEG 0x0040
-#define NUMHDR_SHORT_WEIGHT		0x003F
-
-/*
- * Cents of a numeric with at most two decimals, read straight from its
- * varlena form.  The rates are the bulk of a refresh, and converting each
- * price through numeric arithmetic ((price * 100)::int8) costs more than
- * reading the row.  The layout decoded here is numeric's on-disk format (a
- * short or long header, above, then base-10000 digits, the first of weight
- * "weight"), which pg_upgrade requires to stay as it is.  Values with more
- * than two decimals, NaN and values beyond 64 bits of cents are refused
- * rather than rounded.
- */
-static int64
-numeric_cents(Datum datum, const char *column)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(datum);
-	const char *p;
-	Size		len;
-	uint16		header;
-	int			weight;
-	bool		neg;
-	int			ndigits;
-	int128		cents = 0;
-
-	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
-		v = pg_detoast_datum_packed(v);
-	p = VARDATA_ANY(v);
-	len = VARSIZE_ANY_EXHDR(v);
-	memcpy(&header, p, sizeof(uint16));
-
-	if ((header & NUMHDR_FLAGS) == NUMHDR_SPECIAL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pricing.rate.%s holds a special value (NaN)", column),
-				 errhint("Every amount must be a finite number with at most two decimals.")));
-	if (header & NUMHDR_SHORT)
-	{
-		neg = (header & NUMHDR_SHORT_NEG) != 0;
-		weight = (header & NUMHDR_SHORT_WEIGHT_NEG) ?
-			(int) (header | ~NUMHDR_SHORT_WEIGHT) : (header & NUMHDR_SHORT_WEIGHT);
-		p += sizeof(uint16);
-		ndigits = (len - sizeof(uint16)) / sizeof(int16);
-	}
-	else
-	{
-		int16		w;
-
-		neg = (header & NUMHDR_FLAGS) == NUMHDR_LONG_NEG;
-		memcpy(&w, p + sizeof(uint16), sizeof(int16));
-		weight = w;
-		p += 2 * sizeof(uint16);
-		ndigits = (len - 2 * sizeof(uint16)) / sizeof(int16);
-	}
-
-	for (int i = 0; i < ndigits; i++)
-	{
-		int16		digit;
-		int			exponent = weight - i;
-
-		memcpy(&digit, p + i * sizeof(int16), sizeof(int16));
-		if (exponent > 4)
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("pricing.rate.%s holds a value too large for the index", column)));
-		if (exponent >= 0)
-		{
-			int128		scale = 100;
-
-			for (int e = 0; e < exponent; e++)
-				scale *= 10000;
-			cents += (int128) digit * scale;
-		}
-		else if (exponent == -1 && digit % 100 == 0)
-			cents += digit / 100;
-		else if (digit != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("pricing.rate.%s holds a value with more than two decimals", column)));
-	}
-	if (cents > PG_INT64_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("pricing.rate.%s holds a value too large for the index", column)));
-	return neg ? -(int64) cents : (int64) cents;
-}
-
-/* the attribute number of a column of pricing.rate, checking its type */
-static AttrNumber
-rate_column(Relation rel, const char *name, Oid type)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped || strcmp(NameStr(att->attname), name) != 0)
-			continue;
-		if (att->atttypid != type)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" of relation \"pricing.rate\" has type %s instead of %s",
-							name, format_type_be(att->atttypid), format_type_be(type))));
-		return att->attnum;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_COLUMN),
-			 errmsg("column \"%s\" of relation \"pricing.rate\" does not exist", name)));
-	return InvalidAttrNumber;	/* keep compiler quiet */
-}
-
-static inline Datum
-slot_notnull(TupleTableSlot *slot, AttrNumber att)
-{
-	if (slot->tts_isnull[att - 1])
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("pricing.rate.%s holds NULL, which its NOT NULL constraint forbids",
-						NameStr(TupleDescAttr(slot->tts_tupleDescriptor, att - 1)->attname)),
-				 errdetail("The index relies on the constraint.")));
-	return slot->tts_values[att - 1];
-}
-
-/*
- * A rate breaks a CHECK constraint of pricing.rate (see check_constraints).
- */
-static void
-rate_check_error(const char *column, const char *what, const RoomKey *key,
-				 DateADT night)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_CHECK_VIOLATION),
-			 errmsg("pricing.rate.%s holds %s, which its CHECK constraint forbids",
-					column, what),
-			 errdetail("The rate is of room %d of hotel " INT64_FORMAT " for %s; the index relies on the constraint.",
-					   key->room_id, key->hotel_id,
-					   DatumGetCString(DirectFunctionCall1(date_out,
-														   DateADTGetDatum(night))))));
 }
 
 /*
@@ -893,12 +784,158 @@ load_rates(LoadState *st)
 	st->index->nrates = nrates;
 }
 
-static void
-city_orders(PricingCity *city, void *arg)
+/* the attribute number of a column of pricing.rate, checking its type */
+static AttrNumber
+rate_column(Relation rel, const char *name, Oid type)
 {
-	LoadState  *st = (LoadState *) arg;
+	TupleDesc	desc = RelationGetDescr(rel);
 
-	pricing_city_orders(st->cxt, city, st->ndays);
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || strcmp(NameStr(att->attname), name) != 0)
+			continue;
+		if (att->atttypid != type)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of relation \"pricing.rate\" has type %s instead of %s",
+							name, format_type_be(att->atttypid), format_type_be(type))));
+		return att->attnum;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of relation \"pricing.rate\" does not exist", name)));
+	return InvalidAttrNumber;	/* keep compiler quiet */
+}
+
+static inline Datum
+slot_notnull(TupleTableSlot *slot, AttrNumber att)
+{
+	if (slot->tts_isnull[att - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("pricing.rate.%s holds NULL, which its NOT NULL constraint forbids",
+						NameStr(TupleDescAttr(slot->tts_tupleDescriptor, att - 1)->attname)),
+				 errdetail("The index relies on the constraint.")));
+	return slot->tts_values[att - 1];
+}
+
+/*
+ * Cents of a numeric with at most two decimals, read straight from its
+ * varlena form.  The rates are the bulk of a refresh, and converting each
+ * price through numeric arithmetic ((price * 100)::int8) costs more than
+ * reading the row.  The layout decoded here is numeric's on-disk format (a
+ * short or long header, above, then base-10000 digits, the first of weight
+ * "weight"), which pg_upgrade requires to stay as it is.  Values with more
+ * than two decimals, NaN and values beyond 64 bits of cents are refused
+ * rather than rounded.
+ */
+static int64
+numeric_cents(Datum datum, const char *column)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(datum);
+	const char *p;
+	Size		len;
+	uint16		header;
+	int			weight;
+	bool		neg;
+	int			ndigits;
+	int128		cents = 0;
+
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		v = pg_detoast_datum_packed(v);
+	p = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
+	memcpy(&header, p, sizeof(uint16));
+
+	if ((header & NUMHDR_FLAGS) == NUMHDR_SPECIAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pricing.rate.%s holds a special value (NaN)", column),
+				 errhint("Every amount must be a finite number with at most two decimals.")));
+	if (header & NUMHDR_SHORT)
+	{
+		neg = (header & NUMHDR_SHORT_NEG) != 0;
+		weight = (header & NUMHDR_SHORT_WEIGHT_NEG) ?
+			(int) (header | ~NUMHDR_SHORT_WEIGHT) : (header & NUMHDR_SHORT_WEIGHT);
+		p += sizeof(uint16);
+		ndigits = (len - sizeof(uint16)) / sizeof(int16);
+	}
+	else
+	{
+		int16		w;
+
+		neg = (header & NUMHDR_FLAGS) == NUMHDR_LONG_NEG;
+		memcpy(&w, p + sizeof(uint16), sizeof(int16));
+		weight = w;
+		p += 2 * sizeof(uint16);
+		ndigits = (len - 2 * sizeof(uint16)) / sizeof(int16);
+	}
+
+	for (int i = 0; i < ndigits; i++)
+	{
+		int16		digit;
+		int			exponent = weight - i;
+
+		memcpy(&digit, p + i * sizeof(int16), sizeof(int16));
+		if (exponent > 4)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("pricing.rate.%s holds a value too large for the index", column)));
+		if (exponent >= 0)
+		{
+			int128		scale = 100;
+
+			for (int e = 0; e < exponent; e++)
+				scale *= 10000;
+			cents += (int128) digit * scale;
+		}
+		else if (exponent == -1 && digit % 100 == 0)
+			cents += digit / 100;
+		else if (digit != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pricing.rate.%s holds a value with more than two decimals", column)));
+	}
+	if (cents > PG_INT64_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("pricing.rate.%s holds a value too large for the index", column)));
+	return neg ? -(int64) cents : (int64) cents;
+}
+
+/*
+ * A rate breaks a CHECK constraint of pricing.rate (see check_constraints).
+ */
+static void
+rate_check_error(const char *column, const char *what, const RoomKey *key,
+				 DateADT night)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("pricing.rate.%s holds %s, which its CHECK constraint forbids",
+					column, what),
+			 errdetail("The rate is of room %d of hotel " INT64_FORMAT " for %s; the index relies on the constraint.",
+					   key->room_id, key->hotel_id,
+					   DatumGetCString(DirectFunctionCall1(date_out,
+														   DateADTGetDatum(night))))));
+}
+
+static void
+add_wide_rate(LoadState *st, PricingBlock *b, int32 slot, int32 night, int64 price)
+{
+	if (st->nwide == st->maxwide)
+	{
+		st->maxwide = Max(16, st->maxwide * 2);
+		st->wide = st->wide ? repalloc_huge(st->wide, st->maxwide * sizeof(WideRate))
+			: palloc(st->maxwide * sizeof(WideRate));
+	}
+	st->wide[st->nwide].block = b;
+	st->wide[st->nwide].slot = slot;
+	st->wide[st->nwide].night = night;
+	st->wide[st->nwide].price = price;
+	st->nwide++;
 }
 
 /*
@@ -964,116 +1001,104 @@ finish_blocks(LoadState *st)
 	}
 }
 
-/*
- * The CHECK constraints of the source tables, each as the condition a row
- * must meet.  The index relies on every one (a min_days_ahead of -3 would
- * read as "no condition" and grant a discount), and the tables are the
- * user's: a constraint can be dropped, and a row that then breaks it would
- * not only get a price the contract does not define, it would make
- * cheapest's bounds (bounds.c) and pruning wrong for other hotels too.  So
- * the refresh checks them all and fails on the first violation, naming it.
- * The rates' constraints are checked as they are decoded (load_rates), the
- * others here.  The test suite compares this list with the constraints the
- * extension script creates.
- */
-typedef struct SourceCheck
-{
-	const char *table;
-	const char *column;
-	const char *holds;			/* SQL condition over the row */
-} SourceCheck;
-
-static const SourceCheck source_checks[] = {
-	{"hotel", "stars", "stars >= 0 AND stars <= 5"},
-	{"hotel", "vat_percent", "vat_percent >= 0 AND vat_percent <= 100"},
-	{"hotel", "city_tax", "city_tax >= 0"},
-	{"room", "max_guests", "max_guests >= 1"},
-	{"room", "base_guests", "base_guests >= 1"},
-	{"room", "extra_guest_fee", "extra_guest_fee >= 0"},
-	{"discount", "percent", "percent > 0 AND percent <= 100"},
-	{"discount", "min_nights", "min_nights >= 1"},
-	{"discount", "min_days_ahead", "min_days_ahead IS NULL OR min_days_ahead >= 0"},
-	{"fee", "amount", "amount >= 0"},
-	{"fee", "per", "per IN ('stay', 'night', 'guest_night')"},
-};
-
 static void
-check_constraints(void)
+city_orders(PricingCity *city, void *arg)
 {
-	StringInfoData q;
+	LoadState  *st = (LoadState *) arg;
 
-	initStringInfo(&q);
-	appendStringInfoString(&q, "SELECT t, c, v, id FROM (");
-	for (int i = 0; i < lengthof(source_checks); i++)
-	{
-		const SourceCheck *c = &source_checks[i];
-
-		/* NOT (x) IS NOT FALSE: a NULL passes, as it passes a CHECK */
-		appendStringInfo(&q, "%s SELECT %d AS o, '%s' AS t, '%s' AS c,"
-						 " %s::text AS v, hotel_id::text AS id"
-						 " FROM pricing.%s WHERE (%s) IS FALSE",
-						 i == 0 ? "" : " UNION ALL", i, c->table, c->column,
-						 c->column, c->table, c->holds);
-	}
-	appendStringInfoString(&q, ") x ORDER BY o LIMIT 1");
-	run_query(q.data);
-	pfree(q.data);
-	if (SPI_processed == 0)
-		return;
-
-	ereport(ERROR,
-			(errcode(ERRCODE_CHECK_VIOLATION),
-			 errmsg("pricing.%s.%s holds %s, which its CHECK constraint forbids",
-					text_col(SPI_tuptable, 0, 1), text_col(SPI_tuptable, 0, 2),
-					text_col(SPI_tuptable, 0, 3)),
-			 errdetail("The row is of hotel %s; the index relies on the constraint.",
-					   text_col(SPI_tuptable, 0, 4))));
+	pricing_city_orders(st->cxt, city, st->ndays);
 }
 
 /*
- * Build a whole generation in cxt.  The caller owns the transaction, the
- * snapshot and the SPI connection.
+ * Run one of the loader's fixed queries.  They cast every column to the type
+ * the loader decodes it as: the source tables belong to the user, and a
+ * column whose type was altered must give a clean error (or a value
+ * converted as SQL converts it), never a datum of another type read as if
+ * it were the expected one.  The worker's search_path is pg_catalog alone
+ * (worker.c), so the operators and functions here are the system's.
  */
-PricingIndex *
-pricing_load_index(MemoryContext cxt)
+static void
+run_query(const char *sql)
 {
-	MemoryContext scratch;
-	MemoryContext oldcxt;
-	LoadState	st;
-	PricingIndex *index;
+	int			rc = SPI_execute(sql, true, 0);
 
-	if (!OidIsValid(get_extension_oid("pricing", true)))
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pricing source query failed: %s", SPI_result_code_string(rc));
+}
+
+/* column attno of row row of an SPI result */
+static inline Datum
+col(SPITupleTable *tt, uint64 row, int attno, bool *isnull)
+{
+	return SPI_getbinval(tt->vals[row], tt->tupdesc, attno, isnull);
+}
+
+static inline Datum
+col_notnull(SPITupleTable *tt, uint64 row, int attno)
+{
+	bool		isnull;
+	Datum		d = col(tt, row, attno, &isnull);
+
+	/* the queries name each column pricing.<table>.<column> */
+	if (isnull)
 		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("extension \"pricing\" is not installed in database \"%s\"",
-						get_database_name(MyDatabaseId)),
-				 errhint("Run CREATE EXTENSION pricing in the database named by pricing.database.")));
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("%s holds NULL, which its NOT NULL constraint forbids",
+						NameStr(TupleDescAttr(tt->tupdesc, attno - 1)->attname)),
+				 errdetail("The index relies on the constraint.")));
+	return d;
+}
 
-	scratch = AllocSetContextCreate(CurrentMemoryContext,
-									"pricing refresh scratch",
-									ALLOCSET_DEFAULT_SIZES);
-	oldcxt = MemoryContextSwitchTo(scratch);
+/* ... as a C string */
+static char *
+text_col(SPITupleTable *tt, uint64 row, int attno)
+{
+	return TextDatumGetCString(col_notnull(tt, row, attno));
+}
 
-	memset(&st, 0, sizeof(st));
-	st.cxt = cxt;
-	st.index = index = pricing_index_create(cxt);
-	st.ndays = pricing_horizon_days + 2;
-	index->database = MyDatabaseId;
-	/* the window starts yesterday, the day before that of the snapshot */
-	index->first_date = pricing_today(GetCurrentTransactionStartTimestamp()) - 1;
-	index->ndays = st.ndays;
-	index->change_count = pricing_change_count();
+/*
+ * A copy in the arena of a text (or bpchar) column, as a varlena: readers
+ * hand it to the tuplestore as it is, which copies it while they hold their
+ * pin, so a result row costs no conversion.
+ */
+static const text *
+arena_text(LoadState *st, SPITupleTable *tt, uint64 row, int attno)
+{
+	text	   *src = DatumGetTextPP(col_notnull(tt, row, attno));
+	Size		len = VARSIZE_ANY_EXHDR(src);
+	text	   *copy = MemoryContextAlloc(st->cxt, VARHDRSZ + len);
 
-	check_constraints();
-	load_hotels_and_rooms(&st);
-	load_discounts(&st);
-	load_fees(&st);
-	load_rates(&st);
-	finish_blocks(&st);
+	SET_VARSIZE(copy, VARHDRSZ + len);
+	memcpy(VARDATA(copy), VARDATA_ANY(src), len);
+	return copy;
+}
 
-	MemoryContextSwitchTo(oldcxt);
-	MemoryContextDelete(scratch);
+/*
+ * A row of pricing.<table> whose hotel_id pricing.hotel does not have: the
+ * foreign key forbids it, but the tables are the user's and it can be
+ * dropped.
+ */
+static void
+foreign_key_error(const char *table, int64 hotel_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+			 errmsg("pricing.%s holds a row of hotel " INT64_FORMAT ", which pricing.hotel does not have",
+					table, hotel_id),
+			 errdetail("The index relies on the foreign key of pricing.%s.", table)));
+}
 
-	index->bytes = pricing_arena_context_bytes(cxt);
-	return index;
+static inline Size
+room_bytes(int32 ndays)
+{
+	return 2 * (Size) ndays + sizeof(uint32) * ((Size) ndays + 1);
+}
+
+static int
+id_row_cmp(const void *a, const void *b)
+{
+	int64		x = ((const IdRow *) a)->id;
+	int64		y = ((const IdRow *) b)->id;
+
+	return (x > y) - (x < y);
 }

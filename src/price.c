@@ -20,17 +20,54 @@
 
 #include "pricing.h"
 
+static inline int32 best_discount(const PricingHotel *hotel,
+								  const PricingRoom *room,
+								  const PricingStay *stay);
+static inline int128 percent_of(int128 cents, int32 pct);
+
 /*
- * round(x * pct / 100, 2) with pct in hundredths of a percent, x >= 0.
- * Realistic amounts take the 64-bit path, whose division by a constant the
- * compiler turns into a multiplication; 128-bit division is a libgcc call.
+ * Price the stay in the hotel's room r (an index into its block), if the
+ * room is eligible.  The caller has checked that the stay lies inside the
+ * index's window and is at most PRICING_MAX_NIGHTS_LIMIT nights long.
  */
-static inline int128
-percent_of(int128 cents, int32 pct)
+bool
+pricing_room_price(const PricingHotel *hotel, int32 r,
+				   const PricingStay *stay, PricingPrice *p)
 {
-	if (cents <= PG_INT64_MAX / 10000)
-		return ((int64) cents * pct + 5000) / 10000;
-	return (cents * pct + 5000) / 10000;
+	const PricingBlock *b = hotel->block;
+	const PricingRoom *room = &b->rooms[r];
+
+	if (stay->guests > room->max_guests || !pricing_room_open(b, r, stay))
+		return false;
+	pricing_price(hotel, room, pricing_room_base(b, r, stay), stay, p);
+	return true;
+}
+
+/*
+ * The price of the stay in an eligible room whose base price is known
+ * (doc/reference.md, "The price of a stay").
+ */
+void
+pricing_price(const PricingHotel *hotel, const PricingRoom *room, int64 base,
+			  const PricingStay *stay, PricingPrice *p)
+{
+	int32		n = stay->nights;
+	int128		subtotal;
+	int128		net;
+
+	p->base = base;
+	p->extra = (int128) Max(stay->guests - room->base_guests, 0) *
+		room->extra_fee * n;
+	subtotal = p->base + p->extra;
+	p->discount = hotel->ndiscounts == 0 ? 0 :
+		percent_of(subtotal, best_discount(hotel, room, stay));
+	p->fees = hotel->fee_stay +
+		(int128) hotel->fee_night * n +
+		(int128) hotel->fee_guest_night * stay->guests * n;
+	net = subtotal - p->discount + p->fees;
+	p->vat = percent_of(net, hotel->vat_percent);
+	p->city_tax = (int128) hotel->city_tax * stay->guests * n;
+	p->total = net + p->vat + p->city_tax;
 }
 
 /*
@@ -64,46 +101,14 @@ best_discount(const PricingHotel *hotel, const PricingRoom *room,
 }
 
 /*
- * The price of the stay in an eligible room whose base price is known
- * (doc/reference.md, "The price of a stay").
+ * round(x * pct / 100, 2) with pct in hundredths of a percent, x >= 0.
+ * Realistic amounts take the 64-bit path, whose division by a constant the
+ * compiler turns into a multiplication; 128-bit division is a libgcc call.
  */
-void
-pricing_price(const PricingHotel *hotel, const PricingRoom *room, int64 base,
-			  const PricingStay *stay, PricingPrice *p)
+static inline int128
+percent_of(int128 cents, int32 pct)
 {
-	int32		n = stay->nights;
-	int128		subtotal;
-	int128		net;
-
-	p->base = base;
-	p->extra = (int128) Max(stay->guests - room->base_guests, 0) *
-		room->extra_fee * n;
-	subtotal = p->base + p->extra;
-	p->discount = hotel->ndiscounts == 0 ? 0 :
-		percent_of(subtotal, best_discount(hotel, room, stay));
-	p->fees = hotel->fee_stay +
-		(int128) hotel->fee_night * n +
-		(int128) hotel->fee_guest_night * stay->guests * n;
-	net = subtotal - p->discount + p->fees;
-	p->vat = percent_of(net, hotel->vat_percent);
-	p->city_tax = (int128) hotel->city_tax * stay->guests * n;
-	p->total = net + p->vat + p->city_tax;
-}
-
-/*
- * Price the stay in the hotel's room r (an index into its block), if the
- * room is eligible.  The caller has checked that the stay lies inside the
- * index's window and is at most PRICING_MAX_NIGHTS_LIMIT nights long.
- */
-bool
-pricing_room_price(const PricingHotel *hotel, int32 r,
-				   const PricingStay *stay, PricingPrice *p)
-{
-	const PricingBlock *b = hotel->block;
-	const PricingRoom *room = &b->rooms[r];
-
-	if (stay->guests > room->max_guests || !pricing_room_open(b, r, stay))
-		return false;
-	pricing_price(hotel, room, pricing_room_base(b, r, stay), stay, p);
-	return true;
+	if (cents <= PG_INT64_MAX / 10000)
+		return ((int64) cents * pct + 5000) / 10000;
+	return (cents * pct + 5000) / 10000;
 }

@@ -37,21 +37,8 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 void		_PG_init(void);
 
-static void
-pricing_shmem_request_hook(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	pricing_shmem_request();
-}
-
-static void
-pricing_shmem_startup_hook(void)
-{
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	pricing_shmem_startup();
-}
+static void pricing_shmem_request_hook(void);
+static void pricing_shmem_startup_hook(void);
 
 void
 _PG_init(void)
@@ -127,4 +114,20 @@ _PG_init(void)
 	shmem_startup_hook = pricing_shmem_startup_hook;
 
 	pricing_register_worker();
+}
+
+static void
+pricing_shmem_request_hook(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	pricing_shmem_request();
+}
+
+static void
+pricing_shmem_startup_hook(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	pricing_shmem_startup();
 }

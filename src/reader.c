@@ -32,26 +32,8 @@
 
 static PricingReaderSlot *my_slot = NULL;
 
-static void
-pricing_reader_exit(int code, Datum arg)
-{
-	/* like any unpin: wake the worker if the generation was retired */
-	pricing_unpin();
-}
-
-static PricingReaderSlot *
-reader_slot(PricingShared *s)
-{
-	if (my_slot == NULL)
-	{
-		if (MyBackendId < 1 || MyBackendId > s->nslots)
-			elog(ERROR, "pricing: backend id %d has no reader slot", MyBackendId);
-		my_slot = &s->slots[MyBackendId - 1];
-		my_slot->pid = MyProcPid;
-		before_shmem_exit(pricing_reader_exit, (Datum) 0);
-	}
-	return my_slot;
-}
+static PricingReaderSlot *reader_slot(PricingShared *s);
+static void pricing_reader_exit(int code, Datum arg);
 
 /*
  * Pin the serving generation and return its index.  Errors if there is none,
@@ -139,4 +121,25 @@ pricing_readers(uint64 gen, int *pids, int max)
 		n++;
 	}
 	return n;
+}
+
+static PricingReaderSlot *
+reader_slot(PricingShared *s)
+{
+	if (my_slot == NULL)
+	{
+		if (MyBackendId < 1 || MyBackendId > s->nslots)
+			elog(ERROR, "pricing: backend id %d has no reader slot", MyBackendId);
+		my_slot = &s->slots[MyBackendId - 1];
+		my_slot->pid = MyProcPid;
+		before_shmem_exit(pricing_reader_exit, (Datum) 0);
+	}
+	return my_slot;
+}
+
+static void
+pricing_reader_exit(int code, Datum arg)
+{
+	/* like any unpin: wake the worker if the generation was retired */
+	pricing_unpin();
 }

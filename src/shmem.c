@@ -29,29 +29,13 @@
 
 PricingShared *pricing_shared = NULL;
 
-static Size
-pricing_half_size(void)
-{
-	Size		total = (Size) pricing_shared_memory_mb * 1024 * 1024;
+static Size pricing_control_size(void);
+static Size pricing_arena_reserve(void);
+static Size pricing_half_size(void);
 
-	return Max(PRICING_SEGMENT_SIZE,
-			   (total / 2) / PRICING_SEGMENT_SIZE * PRICING_SEGMENT_SIZE);
-}
-
-static Size
-pricing_control_size(void)
-{
-	return add_size(offsetof(PricingShared, slots),
-					mul_size(MaxBackends, sizeof(PricingReaderSlot)));
-}
-
-static Size
-pricing_arena_reserve(void)
-{
-	/* two halves, plus room to align the first to a segment boundary */
-	return add_size(mul_size(pricing_half_size(), 2), PRICING_SEGMENT_SIZE);
-}
-
+/*
+ * Reserve the control block, the arena and the lock (shmem_request_hook).
+ */
 void
 pricing_shmem_request(void)
 {
@@ -60,6 +44,10 @@ pricing_shmem_request(void)
 	RequestNamedLWLockTranche("pricing", 1);
 }
 
+/*
+ * Create and initialise the control block and the arena (shmem_startup_hook:
+ * at server start, and again after a crash restart, in a new segment).
+ */
 void
 pricing_shmem_startup(void)
 {
@@ -120,4 +108,32 @@ pricing_wake_worker(void)
 	latch = (Latch *) pricing_shared->worker_latch;
 	if (latch != NULL)
 		SetLatch(latch);
+}
+
+/* the control block with a reader slot for every backend */
+static Size
+pricing_control_size(void)
+{
+	return add_size(offsetof(PricingShared, slots),
+					mul_size(MaxBackends, sizeof(PricingReaderSlot)));
+}
+
+static Size
+pricing_arena_reserve(void)
+{
+	/* two halves, plus room to align the first to a segment boundary */
+	return add_size(mul_size(pricing_half_size(), 2), PRICING_SEGMENT_SIZE);
+}
+
+/*
+ * A half of the arena: half of pricing.shared_memory, in whole segments,
+ * one at least.
+ */
+static Size
+pricing_half_size(void)
+{
+	Size		total = (Size) pricing_shared_memory_mb * 1024 * 1024;
+
+	return Max(PRICING_SEGMENT_SIZE,
+			   (total / 2) / PRICING_SEGMENT_SIZE * PRICING_SEGMENT_SIZE);
 }

@@ -96,35 +96,179 @@ typedef enum RefreshOutcome
 static MemoryContext half_cxt[2];
 static uint64 half_gen[2];
 
-typedef struct WorkerLoop WorkerLoop;
+/*
+ * What the main loop knows between iterations: what the serving generation
+ * (or the last attempt) covered, and whether a refresh is owed.
+ */
+typedef struct WorkerLoop
+{
+	bool		owed;			/* a refresh is due and has not succeeded */
+	uint64		seen_changes;	/* change_seq the last attempt covered */
+	TimestampTz last_attempt;
+	TimestampTz retry_at;		/* after a failure: not before then, or 0 */
+	int			backoff_ms;		/* the wait after the next failure */
+	DateADT		loaded_day;
+	int			loaded_horizon;
+	XLogRecPtr	last_replay;	/* on a standby: replay the counter covered */
+} WorkerLoop;
 
+static void connect_to_database(void);
 static void lower_priority(void);
 static void announce_worker(void);
 static void worker_exit(int code, Datum arg);
-static void set_half_status(int half, uint64 gen, MemoryContext cxt);
-static bool release_half(int half, uint64 gen, bool wait);
+static void note_attempt(WorkerLoop *w);
+static bool refresh_due(WorkerLoop *w);
+static bool standby_changes(XLogRecPtr *last_replay);
+static void run_refresh(WorkerLoop *w, MemoryContext worker_cxt);
+static void wait_for_news(WorkerLoop *w);
 static void release_retired(void);
-static void set_worker_state(PricingWorkerState state);
-static void record_outcome(uint64 start_seq, RefreshOutcome outcome,
-						   ErrorData *edata);
-static Oid	extension_owner(void);
-static bool read_as_extension_owner(void);
 static RefreshOutcome refresh(MemoryContext worker_cxt);
 static RefreshOutcome build_generation(MemoryContext worker_cxt, uint64 gen,
 									   uint64 start_seq,
 									   MemoryContext *cxt_out,
 									   PricingIndex **index_out);
+static bool read_as_extension_owner(void);
+static Oid	extension_owner(void);
 static void refresh_failed(MemoryContext worker_cxt, MemoryContext cxt,
 						   uint64 serving, uint64 start_seq);
 static void publish(uint64 gen, MemoryContext cxt, PricingIndex *index,
 					uint64 start_seq);
 static void report_no_extension(uint64 start_seq);
-static bool standby_changes(XLogRecPtr *last_replay);
-static void connect_to_database(void);
-static void note_attempt(WorkerLoop *w);
-static bool refresh_due(WorkerLoop *w);
-static void run_refresh(WorkerLoop *w, MemoryContext worker_cxt);
-static void wait_for_news(WorkerLoop *w);
+static void record_outcome(uint64 start_seq, RefreshOutcome outcome,
+						   ErrorData *edata);
+static void set_worker_state(PricingWorkerState state);
+static bool release_half(int half, uint64 gen, bool wait);
+static void set_half_status(int half, uint64 gen, MemoryContext cxt);
+
+/*
+ * Register the refresh worker, from _PG_init in the postmaster.  It starts
+ * once the server is consistent, so on a hot standby too, and restarts a
+ * second after it exits.
+ */
+void
+pricing_register_worker(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = 1;
+	strlcpy(worker.bgw_library_name, "pricing", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "pricing_worker_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "pricing refresh worker", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "pricing refresh worker", BGW_MAXLEN);
+	RegisterBackgroundWorker(&worker);
+}
+
+void
+pricing_worker_main(Datum main_arg)
+{
+	MemoryContext worker_cxt;
+	WorkerLoop	w;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	if (pricing_shared == NULL)
+		elog(ERROR, "pricing shared memory is not initialized");
+
+	connect_to_database();
+	pgstat_report_appname("pricing refresh worker");
+
+	lower_priority();
+
+	/*
+	 * The worker connects as a superuser and reads as the extension's owner.
+	 * Its queries must resolve to the system's operators and functions
+	 * only, never to objects that whoever may create them in a schema on
+	 * the configured search_path put there (an operator numeric * integer in
+	 * public would otherwise be chosen over the built-in numeric * numeric
+	 * and run with the worker's rights).  Nothing later can override this:
+	 * not postgresql.conf on reload, nor settings of the database or role.
+	 */
+	SetConfigOption("search_path", PRICING_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_OVERRIDE);
+
+	announce_worker();
+
+	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pricing refresh worker",
+									   ALLOCSET_DEFAULT_SIZES);
+
+	memset(&w, 0, sizeof(w));
+	note_attempt(&w);			/* the interval and the day count from now */
+	w.owed = true;				/* load at start */
+	w.backoff_ms = RETRY_MIN_MS;
+	w.last_replay = InvalidXLogRecPtr;
+
+	for (;;)
+	{
+		/*
+		 * A cancel (pg_cancel_backend, or a statement timeout that fired
+		 * after the refresh's last interrupt check) means nothing between
+		 * refreshes; left pending, CHECK_FOR_INTERRUPTS would raise it here,
+		 * outside any handler, and end the worker.
+		 */
+		QueryCancelPending = false;
+		CHECK_FOR_INTERRUPTS();
+
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		release_retired();
+
+		if (refresh_due(&w))
+			run_refresh(&w, worker_cxt);
+		else
+			wait_for_news(&w);
+	}
+}
+
+/*
+ * Connect to pricing.database.  A missing database ends the worker with
+ * FATAL and the postmaster starts it again a second later; each start in a
+ * row that did not connect waits twice as long first, up to
+ * CONNECT_RETRY_MAX_MS, so that a wrong setting does not fill the log.
+ */
+static void
+connect_to_database(void)
+{
+	PricingShared *s = pricing_shared;
+	int			failures;
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	failures = s->connect_failures++;
+	LWLockRelease(s->lock);
+
+	if (failures > 0)
+	{
+		long		delay = Min((long) RETRY_MIN_MS << Min(failures - 1, 10),
+								CONNECT_RETRY_MAX_MS);
+		TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
+
+		ereport(LOG,
+				(errmsg("pricing refresh worker waits %ld ms before connecting to database \"%s\" again",
+						delay, pricing_database),
+				 errhint("Check that the database named by pricing.database exists.")));
+		while (GetCurrentTimestamp() < until)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 1000, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+
+	BackgroundWorkerInitializeConnection(pricing_database, NULL, 0);
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	s->connect_failures = 0;
+	LWLockRelease(s->lock);
+}
 
 /*
  * A refresh is background work that competes for the same cores as the
@@ -176,23 +320,6 @@ lower_priority(void)
 	CloseTransientFile(fd);
 }
 
-void
-pricing_register_worker(void)
-{
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_ConsistentState;
-	worker.bgw_restart_time = 1;
-	strlcpy(worker.bgw_library_name, "pricing", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "pricing_worker_main", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "pricing refresh worker", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "pricing refresh worker", BGW_MAXLEN);
-	RegisterBackgroundWorker(&worker);
-}
-
 /*
  * Say in shared memory which process is the worker: for pricing.status, and
  * for those who wake it.  worker_exit() takes it back.
@@ -225,68 +352,156 @@ worker_exit(int code, Datum arg)
 }
 
 /*
- * Record in shared memory what lives in a half, for pricing.status and
- * pricing.generations.  After a restart the worker does not own the
- * generation that serves, but its record stays until it is retired.
+ * Note what an attempt starting now covers, read before its snapshot: the
+ * changes committed so far, the interval from now, today and the horizon.
  */
 static void
-set_half_status(int half, uint64 gen, MemoryContext cxt)
+note_attempt(WorkerLoop *w)
 {
-	PricingShared *s = pricing_shared;
-	Size		bytes = cxt ? pricing_arena_context_bytes(cxt) : 0;
-	Size		committed = cxt ? pricing_arena_context_committed(cxt) : 0;
-
-	LWLockAcquire(s->lock, LW_EXCLUSIVE);
-	s->half_generation[half] = gen;
-	s->half_bytes[half] = bytes;
-	s->half_committed[half] = committed;
-	LWLockRelease(s->lock);
+	w->seen_changes = pg_atomic_read_u64(&pricing_shared->change_seq);
+	w->last_attempt = GetCurrentTimestamp();
+	w->loaded_day = pricing_today(w->last_attempt);
+	w->loaded_horizon = pricing_horizon_days;
 }
 
 /*
- * Delete the context of a retired generation once nobody pins it.  With
- * wait, sleep until then (still serving requests to shut down); without,
- * just look.  Returns true when the half is free.
+ * Whether a refresh is due now: a committed change, a request, the
+ * interval, the change of day or of horizon, or replay on a standby; or an
+ * owed one whose backoff has run out.
  */
 static bool
-release_half(int half, uint64 gen, bool wait)
+refresh_due(WorkerLoop *w)
 {
-	TimestampTz since = GetCurrentTimestamp();
-	bool		warned = false;
+	PricingShared *s = pricing_shared;
+	uint64		changes = pg_atomic_read_u64(&s->change_seq);
+	uint64		requested = pg_atomic_read_u64(&s->request_seq);
+	uint64		done;
 
-	for (;;)
+	LWLockAcquire(s->lock, LW_SHARED);
+	done = s->done_seq;
+	LWLockRelease(s->lock);
+
+	/* news may have removed the obstacle: no backoff for it */
+	if (changes != w->seen_changes || requested > done)
 	{
-		int			pid;
-
-		pg_memory_barrier();
-		if (gen == 0 || pricing_readers(gen, &pid, 1) == 0)
-			break;
-		if (!wait)
-			return false;
-		if (!warned && TimestampDifferenceExceeds(since, GetCurrentTimestamp(), PIN_WARN_MS))
-		{
-			ereport(LOG,
-					(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
-							gen, pid),
-					 errdetail("The next generation cannot be built until it is released.")));
-			warned = true;
-		}
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 PIN_POLL_MS, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		QueryCancelPending = false; /* nothing to cancel: see the main loop */
-		CHECK_FOR_INTERRUPTS();
+		w->owed = true;
+		w->retry_at = 0;
 	}
+	if (pricing_refresh_interval > 0 &&
+		TimestampDifferenceExceeds(w->last_attempt, GetCurrentTimestamp(),
+								   pricing_refresh_interval * 1000))
+		w->owed = true;
+	if (pricing_today(GetCurrentTimestamp()) != w->loaded_day || pricing_horizon_days != w->loaded_horizon)
+		w->owed = true;
+	if (!w->owed && RecoveryInProgress() && standby_changes(&w->last_replay))
+		w->owed = true;
 
-	if (half_cxt[half] != NULL && half_gen[half] == gen)
+	return w->owed && (w->retry_at == 0 || GetCurrentTimestamp() >= w->retry_at);
+}
+
+/*
+ * On a hot standby: whether replayed changes have reached the source tables
+ * since the serving generation was loaded (see changes.c).  Replay position
+ * is cheap to read; the counter is read only when it has moved.
+ */
+static bool
+standby_changes(XLogRecPtr *last_replay)
+{
+	PricingShared *s = pricing_shared;
+	uint64		serving = pg_atomic_read_u64(&s->serving);
+	XLogRecPtr	replay = GetXLogReplayRecPtr(NULL);
+	MemoryContext oldcxt = CurrentMemoryContext;
+	int64		count = 0;
+	bool		ok = true;
+
+	if (serving == 0 || replay == *last_replay)
+		return false;
+
+	PG_TRY();
 	{
-		MemoryContextDelete(half_cxt[half]);
-		half_cxt[half] = NULL;
-		half_gen[half] = 0;
+		StartTransactionCommand();
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (read_as_extension_owner())
+			count = pricing_change_count();
+		else
+			ok = false;
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
 	}
-	if (gen != 0 && pricing_shared->half_generation[half] == gen)
-		set_half_status(half, 0, NULL);
-	return true;
+	PG_CATCH();
+	{
+		/* the next look tries again; a refresh would report the cause */
+		MemoryContextSwitchTo(oldcxt);
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	pgstat_report_stat(false);
+
+	/*
+	 * Only a counter actually read consumes the replay position: after a
+	 * failed read the next look reads again.
+	 */
+	if (!ok)
+		return false;
+	*last_replay = replay;
+	return count != s->gens[serving % 2]->change_count;
+}
+
+/*
+ * Attempt the refresh that is due, and settle what is owed by its outcome.
+ */
+static void
+run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
+{
+	RefreshOutcome outcome;
+
+	note_attempt(w);
+	set_worker_state(PRICING_WORKER_REFRESHING);
+	MemoryContextSwitchTo(worker_cxt);
+	outcome = refresh(worker_cxt);
+	MemoryContextReset(worker_cxt);
+
+	if (outcome == REFRESH_FAILED)
+	{
+		w->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), w->backoff_ms);
+		w->backoff_ms = Min(w->backoff_ms * 2, RETRY_MAX_MS);
+		return;
+	}
+	/* done, or nothing to do until CREATE EXTENSION commits */
+	w->owed = false;
+	w->retry_at = 0;
+	w->backoff_ms = RETRY_MIN_MS;
+}
+
+/*
+ * Sleep until something happens: at most until the next interval, the
+ * retry of a failed refresh, or a standby's next look at replay.
+ */
+static void
+wait_for_news(WorkerLoop *w)
+{
+	long		timeout = 60000;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (pricing_refresh_interval > 0)
+		timeout = Min(timeout,
+					  TimestampDifferenceMilliseconds(now,
+													  TimestampTzPlusMilliseconds(w->last_attempt,
+																				  pricing_refresh_interval * 1000)) + 1);
+	if (w->owed && w->retry_at != 0)
+		timeout = Min(timeout, TimestampDifferenceMilliseconds(now, w->retry_at) + 1);
+	/* a standby learns of changes by looking: see changes.c */
+	if (RecoveryInProgress())
+		timeout = Min(timeout, STANDBY_POLL_MS);
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 timeout, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
 }
 
 /*
@@ -300,103 +515,6 @@ release_retired(void)
 
 	if (serving != 0)
 		release_half(1 - serving % 2, serving - 1, false);
-}
-
-static void
-set_worker_state(PricingWorkerState state)
-{
-	LWLockAcquire(pricing_shared->lock, LW_EXCLUSIVE);
-	pricing_shared->worker_state = state;
-	LWLockRelease(pricing_shared->lock);
-}
-
-/*
- * Report an attempt to pricing.status and to whoever waits for it in
- * pricing.refresh(true).  A missing extension is no failed refresh: the
- * waiters learn of it, the counters do not.
- */
-static void
-record_outcome(uint64 start_seq, RefreshOutcome outcome, ErrorData *edata)
-{
-	PricingShared *s = pricing_shared;
-
-	LWLockAcquire(s->lock, LW_EXCLUSIVE);
-	s->done_seq = Max(s->done_seq, start_seq);
-	if (outcome == REFRESH_OK)
-	{
-		s->ok_seq = Max(s->ok_seq, start_seq);
-		s->refreshes++;
-		s->last_error[0] = '\0';
-		s->last_errcode = 0;
-		s->worker_state = PRICING_WORKER_IDLE;
-	}
-	else
-	{
-		if (outcome == REFRESH_FAILED)
-		{
-			s->failed_refreshes++;
-			s->worker_state = PRICING_WORKER_RETRY;
-		}
-		else
-			s->worker_state = PRICING_WORKER_NO_EXTENSION;
-		s->last_errcode = edata->sqlerrcode;
-		if (edata->detail)
-			snprintf(s->last_error, PRICING_ERROR_LEN, "%s (%s)",
-					 edata->message, edata->detail);
-		else
-			strlcpy(s->last_error, edata->message, PRICING_ERROR_LEN);
-	}
-	LWLockRelease(s->lock);
-	ConditionVariableBroadcast(&s->refresh_cv);
-}
-
-/*
- * The owner of extension pricing in this database, or InvalidOid when it is
- * not installed.
- */
-static Oid
-extension_owner(void)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	Oid			owner = InvalidOid;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum("pricing"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return owner;
-}
-
-/*
- * Start reading as the extension's owner, who owns the source tables, for
- * the rest of the transaction (its end restores the user).  NOFORCE_RLS: as
- * for PostgreSQL's referential integrity checks, even a table forced to
- * apply row security to its owner is read whole.  Returns false when the
- * extension is not installed.
- */
-static bool
-read_as_extension_owner(void)
-{
-	Oid			owner = extension_owner();
-	Oid			save_userid;
-	int			save_sec_context;
-
-	if (!OidIsValid(owner))
-		return false;
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION |
-						   SECURITY_NOFORCE_RLS);
-	return true;
 }
 
 /*
@@ -511,6 +629,55 @@ build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
 }
 
 /*
+ * Start reading as the extension's owner, who owns the source tables, for
+ * the rest of the transaction (its end restores the user).  NOFORCE_RLS: as
+ * for PostgreSQL's referential integrity checks, even a table forced to
+ * apply row security to its owner is read whole.  Returns false when the
+ * extension is not installed.
+ */
+static bool
+read_as_extension_owner(void)
+{
+	Oid			owner = extension_owner();
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (!OidIsValid(owner))
+		return false;
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION |
+						   SECURITY_NOFORCE_RLS);
+	return true;
+}
+
+/*
+ * The owner of extension pricing in this database, or InvalidOid when it is
+ * not installed.
+ */
+static Oid
+extension_owner(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("pricing"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+/*
  * In the error handler of a refresh: end its transaction, delete the
  * half-built generation (in cxt, unless NULL), and report the error to the
  * log, pricing.status and whoever waits in pricing.refresh(true).
@@ -594,278 +761,114 @@ report_no_extension(uint64 start_seq)
 }
 
 /*
- * On a hot standby: whether replayed changes have reached the source tables
- * since the serving generation was loaded (see changes.c).  Replay position
- * is cheap to read; the counter is read only when it has moved.
- */
-static bool
-standby_changes(XLogRecPtr *last_replay)
-{
-	PricingShared *s = pricing_shared;
-	uint64		serving = pg_atomic_read_u64(&s->serving);
-	XLogRecPtr	replay = GetXLogReplayRecPtr(NULL);
-	MemoryContext oldcxt = CurrentMemoryContext;
-	int64		count = 0;
-	bool		ok = true;
-
-	if (serving == 0 || replay == *last_replay)
-		return false;
-
-	PG_TRY();
-	{
-		StartTransactionCommand();
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		PushActiveSnapshot(GetTransactionSnapshot());
-		if (read_as_extension_owner())
-			count = pricing_change_count();
-		else
-			ok = false;
-		SPI_finish();
-		PopActiveSnapshot();
-		CommitTransactionCommand();
-	}
-	PG_CATCH();
-	{
-		/* the next look tries again; a refresh would report the cause */
-		MemoryContextSwitchTo(oldcxt);
-		FlushErrorState();
-		AbortCurrentTransaction();
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(oldcxt);
-	pgstat_report_stat(false);
-
-	/*
-	 * Only a counter actually read consumes the replay position: after a
-	 * failed read the next look reads again.
-	 */
-	if (!ok)
-		return false;
-	*last_replay = replay;
-	return count != s->gens[serving % 2]->change_count;
-}
-
-/*
- * What the main loop knows between iterations: what the serving generation
- * (or the last attempt) covered, and whether a refresh is owed.
- */
-struct WorkerLoop
-{
-	bool		owed;			/* a refresh is due and has not succeeded */
-	uint64		seen_changes;	/* change_seq the last attempt covered */
-	TimestampTz last_attempt;
-	TimestampTz retry_at;		/* after a failure: not before then, or 0 */
-	int			backoff_ms;		/* the wait after the next failure */
-	DateADT		loaded_day;
-	int			loaded_horizon;
-	XLogRecPtr	last_replay;	/* on a standby: replay the counter covered */
-};
-
-/*
- * Connect to pricing.database.  A missing database ends the worker with
- * FATAL and the postmaster starts it again a second later; each start in a
- * row that did not connect waits twice as long first, up to
- * CONNECT_RETRY_MAX_MS, so that a wrong setting does not fill the log.
+ * Report an attempt to pricing.status and to whoever waits for it in
+ * pricing.refresh(true).  A missing extension is no failed refresh: the
+ * waiters learn of it, the counters do not.
  */
 static void
-connect_to_database(void)
+record_outcome(uint64 start_seq, RefreshOutcome outcome, ErrorData *edata)
 {
 	PricingShared *s = pricing_shared;
-	int			failures;
 
 	LWLockAcquire(s->lock, LW_EXCLUSIVE);
-	failures = s->connect_failures++;
-	LWLockRelease(s->lock);
-
-	if (failures > 0)
+	s->done_seq = Max(s->done_seq, start_seq);
+	if (outcome == REFRESH_OK)
 	{
-		long		delay = Min((long) RETRY_MIN_MS << Min(failures - 1, 10),
-								CONNECT_RETRY_MAX_MS);
-		TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
-
-		ereport(LOG,
-				(errmsg("pricing refresh worker waits %ld ms before connecting to database \"%s\" again",
-						delay, pricing_database),
-				 errhint("Check that the database named by pricing.database exists.")));
-		while (GetCurrentTimestamp() < until)
+		s->ok_seq = Max(s->ok_seq, start_seq);
+		s->refreshes++;
+		s->last_error[0] = '\0';
+		s->last_errcode = 0;
+		s->worker_state = PRICING_WORKER_IDLE;
+	}
+	else
+	{
+		if (outcome == REFRESH_FAILED)
 		{
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 1000, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
+			s->failed_refreshes++;
+			s->worker_state = PRICING_WORKER_RETRY;
 		}
+		else
+			s->worker_state = PRICING_WORKER_NO_EXTENSION;
+		s->last_errcode = edata->sqlerrcode;
+		if (edata->detail)
+			snprintf(s->last_error, PRICING_ERROR_LEN, "%s (%s)",
+					 edata->message, edata->detail);
+		else
+			strlcpy(s->last_error, edata->message, PRICING_ERROR_LEN);
 	}
-
-	BackgroundWorkerInitializeConnection(pricing_database, NULL, 0);
-
-	LWLockAcquire(s->lock, LW_EXCLUSIVE);
-	s->connect_failures = 0;
 	LWLockRelease(s->lock);
+	ConditionVariableBroadcast(&s->refresh_cv);
 }
 
-/*
- * Note what an attempt starting now covers, read before its snapshot: the
- * changes committed so far, the interval from now, today and the horizon.
- */
 static void
-note_attempt(WorkerLoop *w)
+set_worker_state(PricingWorkerState state)
 {
-	w->seen_changes = pg_atomic_read_u64(&pricing_shared->change_seq);
-	w->last_attempt = GetCurrentTimestamp();
-	w->loaded_day = pricing_today(w->last_attempt);
-	w->loaded_horizon = pricing_horizon_days;
+	LWLockAcquire(pricing_shared->lock, LW_EXCLUSIVE);
+	pricing_shared->worker_state = state;
+	LWLockRelease(pricing_shared->lock);
 }
 
 /*
- * Whether a refresh is due now: a committed change, a request, the
- * interval, the change of day or of horizon, or replay on a standby; or an
- * owed one whose backoff has run out.
+ * Delete the context of a retired generation once nobody pins it.  With
+ * wait, sleep until then (still serving requests to shut down); without,
+ * just look.  Returns true when the half is free.
  */
 static bool
-refresh_due(WorkerLoop *w)
+release_half(int half, uint64 gen, bool wait)
 {
-	PricingShared *s = pricing_shared;
-	uint64		changes = pg_atomic_read_u64(&s->change_seq);
-	uint64		requested = pg_atomic_read_u64(&s->request_seq);
-	uint64		done;
-
-	LWLockAcquire(s->lock, LW_SHARED);
-	done = s->done_seq;
-	LWLockRelease(s->lock);
-
-	/* news may have removed the obstacle: no backoff for it */
-	if (changes != w->seen_changes || requested > done)
-	{
-		w->owed = true;
-		w->retry_at = 0;
-	}
-	if (pricing_refresh_interval > 0 &&
-		TimestampDifferenceExceeds(w->last_attempt, GetCurrentTimestamp(),
-								   pricing_refresh_interval * 1000))
-		w->owed = true;
-	if (pricing_today(GetCurrentTimestamp()) != w->loaded_day || pricing_horizon_days != w->loaded_horizon)
-		w->owed = true;
-	if (!w->owed && RecoveryInProgress() && standby_changes(&w->last_replay))
-		w->owed = true;
-
-	return w->owed && (w->retry_at == 0 || GetCurrentTimestamp() >= w->retry_at);
-}
-
-/*
- * Attempt the refresh that is due, and settle what is owed by its outcome.
- */
-static void
-run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
-{
-	RefreshOutcome outcome;
-
-	note_attempt(w);
-	set_worker_state(PRICING_WORKER_REFRESHING);
-	MemoryContextSwitchTo(worker_cxt);
-	outcome = refresh(worker_cxt);
-	MemoryContextReset(worker_cxt);
-
-	if (outcome == REFRESH_FAILED)
-	{
-		w->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), w->backoff_ms);
-		w->backoff_ms = Min(w->backoff_ms * 2, RETRY_MAX_MS);
-		return;
-	}
-	/* done, or nothing to do until CREATE EXTENSION commits */
-	w->owed = false;
-	w->retry_at = 0;
-	w->backoff_ms = RETRY_MIN_MS;
-}
-
-/*
- * Sleep until something happens: at most until the next interval, the
- * retry of a failed refresh, or a standby's next look at replay.
- */
-static void
-wait_for_news(WorkerLoop *w)
-{
-	long		timeout = 60000;
-	TimestampTz now = GetCurrentTimestamp();
-
-	if (pricing_refresh_interval > 0)
-		timeout = Min(timeout,
-					  TimestampDifferenceMilliseconds(now,
-													  TimestampTzPlusMilliseconds(w->last_attempt,
-																				  pricing_refresh_interval * 1000)) + 1);
-	if (w->owed && w->retry_at != 0)
-		timeout = Min(timeout, TimestampDifferenceMilliseconds(now, w->retry_at) + 1);
-	/* a standby learns of changes by looking: see changes.c */
-	if (RecoveryInProgress())
-		timeout = Min(timeout, STANDBY_POLL_MS);
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 timeout, PG_WAIT_EXTENSION);
-	ResetLatch(MyLatch);
-}
-
-void
-pricing_worker_main(Datum main_arg)
-{
-	MemoryContext worker_cxt;
-	WorkerLoop	w;
-
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-
-	if (pricing_shared == NULL)
-		elog(ERROR, "pricing shared memory is not initialized");
-
-	connect_to_database();
-	pgstat_report_appname("pricing refresh worker");
-
-	lower_priority();
-
-	/*
-	 * The worker connects as a superuser and reads as the extension's owner.
-	 * Its queries must resolve to the system's operators and functions
-	 * only, never to objects that whoever may create them in a schema on
-	 * the configured search_path put there (an operator numeric * integer in
-	 * public would otherwise be chosen over the built-in numeric * numeric
-	 * and run with the worker's rights).  Nothing later can override this:
-	 * not postgresql.conf on reload, nor settings of the database or role.
-	 */
-	SetConfigOption("search_path", PRICING_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_OVERRIDE);
-
-	announce_worker();
-
-	worker_cxt = AllocSetContextCreate(TopMemoryContext, "pricing refresh worker",
-									   ALLOCSET_DEFAULT_SIZES);
-
-	memset(&w, 0, sizeof(w));
-	note_attempt(&w);			/* the interval and the day count from now */
-	w.owed = true;				/* load at start */
-	w.backoff_ms = RETRY_MIN_MS;
-	w.last_replay = InvalidXLogRecPtr;
+	TimestampTz since = GetCurrentTimestamp();
+	bool		warned = false;
 
 	for (;;)
 	{
-		/*
-		 * A cancel (pg_cancel_backend, or a statement timeout that fired
-		 * after the refresh's last interrupt check) means nothing between
-		 * refreshes; left pending, CHECK_FOR_INTERRUPTS would raise it here,
-		 * outside any handler, and end the worker.
-		 */
-		QueryCancelPending = false;
-		CHECK_FOR_INTERRUPTS();
+		int			pid;
 
-		if (ConfigReloadPending)
+		pg_memory_barrier();
+		if (gen == 0 || pricing_readers(gen, &pid, 1) == 0)
+			break;
+		if (!wait)
+			return false;
+		if (!warned && TimestampDifferenceExceeds(since, GetCurrentTimestamp(), PIN_WARN_MS))
 		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
+			ereport(LOG,
+					(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
+							gen, pid),
+					 errdetail("The next generation cannot be built until it is released.")));
+			warned = true;
 		}
-
-		release_retired();
-
-		if (refresh_due(&w))
-			run_refresh(&w, worker_cxt);
-		else
-			wait_for_news(&w);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 PIN_POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		QueryCancelPending = false; /* nothing to cancel: see the main loop */
+		CHECK_FOR_INTERRUPTS();
 	}
+
+	if (half_cxt[half] != NULL && half_gen[half] == gen)
+	{
+		MemoryContextDelete(half_cxt[half]);
+		half_cxt[half] = NULL;
+		half_gen[half] = 0;
+	}
+	if (gen != 0 && pricing_shared->half_generation[half] == gen)
+		set_half_status(half, 0, NULL);
+	return true;
+}
+
+/*
+ * Record in shared memory what lives in a half, for pricing.status and
+ * pricing.generations.  After a restart the worker does not own the
+ * generation that serves, but its record stays until it is retired.
+ */
+static void
+set_half_status(int half, uint64 gen, MemoryContext cxt)
+{
+	PricingShared *s = pricing_shared;
+	Size		bytes = cxt ? pricing_arena_context_bytes(cxt) : 0;
+	Size		committed = cxt ? pricing_arena_context_committed(cxt) : 0;
+
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	s->half_generation[half] = gen;
+	s->half_bytes[half] = bytes;
+	s->half_committed[half] = committed;
+	LWLockRelease(s->lock);
 }
