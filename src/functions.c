@@ -44,6 +44,7 @@ PG_FUNCTION_INFO_V1(pricing_generations);
 #define WORKER_ABSENT_TIMEOUT_MS	10000
 /* how often pricing.refresh(true) looks whether the worker waits for it */
 #define REFRESH_POLL_MS				200
+
 /*
  * The columns of pricing.status and of pricing.generations, in the order of
  * their OUT parameters, and their counts, which the functions check their

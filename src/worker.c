@@ -162,6 +162,10 @@ pricing_register_worker(void)
 	RegisterBackgroundWorker(&worker);
 }
 
+/*
+ * The worker's entry point: connect, step below the backends' priority, pin
+ * search_path, then refresh whenever a refresh is due and sleep otherwise.
+ */
 void
 pricing_worker_main(Datum main_arg)
 {
