@@ -221,7 +221,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 {
 	echo "# Scaling out: measured figures"
 	echo
-	echo "Produced by \`sudo make scaleout\` (test/bench/scaleout.sh) on $(date -u '+%Y-%m-%d %H:%M UTC')."
+	echo "Produced by \`sudo make scaleout\` (test/bench/scaleout.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), at commit $(git -c safe.directory='*' -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)."
 	echo
 	echo "- machine: $(uname -srm), ${cpu:-unknown CPU}, $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
 	echo "- PostgreSQL: $("$PG_BINDIR/postgres" --version | sed 's/^postgres (PostgreSQL) //'), PL/Proxy $(dpkg-query -W -f='${Version}' postgresql-15-plproxy 2>/dev/null || echo '?')"
