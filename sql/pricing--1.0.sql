@@ -11,13 +11,30 @@
 -- script's names resolve to.
 --
 DO $$
+DECLARE
+	nsp pg_catalog.oid := pg_catalog.to_regnamespace('pricing')::pg_catalog.oid;
 BEGIN
 	IF (SELECT NOT r.rolsuper FROM pg_catalog.pg_namespace n
 		JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
-		WHERE n.nspname OPERATOR(pg_catalog.=) 'pricing') THEN
+		WHERE n.oid OPERATOR(pg_catalog.=) nsp) THEN
 		RAISE EXCEPTION 'schema "pricing" is owned by a role that is not a superuser'
 			USING ERRCODE = 'insufficient_privilege',
 			HINT = 'Drop or rename the schema, or make a superuser its owner, then run CREATE EXTENSION pricing again.';
+	END IF;
+	-- nor may anyone else have put, or be able to put, objects there
+	IF EXISTS (SELECT FROM pg_catalog.pg_namespace n,
+					  pg_catalog.aclexplode(n.nspacl) a
+				LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+				WHERE n.oid OPERATOR(pg_catalog.=) nsp
+				  AND a.privilege_type OPERATOR(pg_catalog.=) 'CREATE'
+				  AND NOT coalesce(r.rolsuper, false))
+	   OR EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace OPERATOR(pg_catalog.=) nsp)
+	   OR EXISTS (SELECT FROM pg_catalog.pg_proc WHERE pronamespace OPERATOR(pg_catalog.=) nsp)
+	   OR EXISTS (SELECT FROM pg_catalog.pg_operator WHERE oprnamespace OPERATOR(pg_catalog.=) nsp)
+	   OR EXISTS (SELECT FROM pg_catalog.pg_type WHERE typnamespace OPERATOR(pg_catalog.=) nsp) THEN
+		RAISE EXCEPTION 'schema "pricing" already holds objects, or roles other than superusers may create objects in it'
+			USING ERRCODE = 'insufficient_privilege',
+			HINT = 'CREATE EXTENSION pricing needs an empty schema "pricing" that only superusers may create in: drop or rename the schema.';
 	END IF;
 END
 $$;
@@ -136,22 +153,25 @@ CREATE TRIGGER fee_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 -- replica, where only ALWAYS and REPLICA triggers fire, and they fire row
 -- triggers only (statement triggers just for TRUNCATE and the initial
 -- copy).  So the statement triggers fire ALWAYS, and a row trigger, enabled
--- for REPLICA sessions alone, covers the applied rows; a BEFORE trigger, so
--- that no event is queued per row.
+-- for REPLICA sessions alone, covers the applied rows.  An AFTER trigger:
+-- elsewhere it is disabled, and a disabled AFTER row trigger costs nothing,
+-- where a BEFORE one would still lock each updated row and keep COPY from
+-- inserting in batches.  (A subscriber's initial copy of a table queues one
+-- small event per row.)
 ALTER TABLE pricing.hotel ENABLE ALWAYS TRIGGER hotel_changed;
 ALTER TABLE pricing.room ENABLE ALWAYS TRIGGER room_changed;
 ALTER TABLE pricing.rate ENABLE ALWAYS TRIGGER rate_changed;
 ALTER TABLE pricing.discount ENABLE ALWAYS TRIGGER discount_changed;
 ALTER TABLE pricing.fee ENABLE ALWAYS TRIGGER fee_changed;
-CREATE TRIGGER hotel_applied BEFORE INSERT OR UPDATE OR DELETE
+CREATE TRIGGER hotel_applied AFTER INSERT OR UPDATE OR DELETE
 	ON pricing.hotel FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER room_applied BEFORE INSERT OR UPDATE OR DELETE
+CREATE TRIGGER room_applied AFTER INSERT OR UPDATE OR DELETE
 	ON pricing.room FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER rate_applied BEFORE INSERT OR UPDATE OR DELETE
+CREATE TRIGGER rate_applied AFTER INSERT OR UPDATE OR DELETE
 	ON pricing.rate FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER discount_applied BEFORE INSERT OR UPDATE OR DELETE
+CREATE TRIGGER discount_applied AFTER INSERT OR UPDATE OR DELETE
 	ON pricing.discount FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER fee_applied BEFORE INSERT OR UPDATE OR DELETE
+CREATE TRIGGER fee_applied AFTER INSERT OR UPDATE OR DELETE
 	ON pricing.fee FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
 ALTER TABLE pricing.hotel ENABLE REPLICA TRIGGER hotel_applied;
 ALTER TABLE pricing.room ENABLE REPLICA TRIGGER room_applied;

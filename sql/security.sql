@@ -57,6 +57,18 @@ SELECT t AS "table", k AS kind,
  ORDER BY 1, 2;
 DROP TABLE public.sec_own, public.hotel, pricing.not_a_source;
 
+-- the change triggers: statement triggers fire ALWAYS (logical replicas
+-- too); the row triggers fire in replica sessions only, and AFTER, so that
+-- elsewhere they cost nothing (a BEFORE row trigger, even disabled, locks
+-- every updated row and keeps COPY from batching)
+SELECT tgrelid::regclass AS "table", tgname,
+       CASE WHEN tgtype & 1 = 1 THEN 'row' ELSE 'statement' END AS level,
+       CASE WHEN tgtype & 2 = 2 THEN 'before' ELSE 'after' END AS timing,
+       tgenabled AS enabled
+  FROM pg_trigger
+ WHERE tgfoid = 'pricing.source_changed()'::regprocedure
+ ORDER BY 1, 2;
+
 --
 -- 2. Row-level security
 --
@@ -231,10 +243,19 @@ SELECT format('ALTER ROLE pricing_reader %s', a),
               'CREATE EXTENSION pricing'),
        format('ALTER ROLE pricing_reader NO%s', a)
   FROM unnest(ARRAY['LOGIN', 'SUPERUSER', 'CREATEDB', 'CREATEROLE', 'REPLICATION', 'BYPASSRLS']) AS a \gexec
--- nor a schema "pricing" of a role that is no superuser
+-- nor a schema "pricing" of a role that is no superuser, nor one where
+-- others could have planted objects the script's names would resolve to
 CREATE SCHEMA pricing AUTHORIZATION regress_sec_nobody;
 SELECT expect_error('CREATE EXTENSION pricing') AS create_extension;
 DROP SCHEMA pricing;
+CREATE SCHEMA pricing;
+GRANT CREATE ON SCHEMA pricing TO regress_sec_nobody;
+SELECT expect_error('CREATE EXTENSION pricing') AS create_extension;
+REVOKE CREATE ON SCHEMA pricing FROM regress_sec_nobody;
+CREATE FUNCTION pricing.planted(numeric, integer) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR pricing.>= (LEFTARG = numeric, RIGHTARG = integer, FUNCTION = pricing.planted);
+SELECT expect_error('CREATE EXTENSION pricing') AS create_extension;
+DROP SCHEMA pricing CASCADE;
 -- with the roles as the extension makes them, it installs
 CREATE EXTENSION pricing;
 SELECT count(*) AS extension_roles_with_attributes FROM pg_roles

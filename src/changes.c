@@ -94,10 +94,7 @@ pricing_source_changed(PG_FUNCTION_ARGS)
 		bumped_subxid = GetCurrentSubTransactionId();
 	}
 
-	/* the row trigger of logical replication's apply (BEFORE): keep the row */
-	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
-							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
+	/* AFTER triggers, statement or row: the result is ignored */
 	return PointerGetDatum(NULL);
 }
 

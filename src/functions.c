@@ -26,6 +26,8 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -484,9 +486,20 @@ pricing_refresh(PG_FUNCTION_ARGS)
 static bool
 worker_waits_for_me(int worker_pid)
 {
-	List	   *todo = list_make1_int(worker_pid);
+	List	   *todo;
 	List	   *seen = NIL;
 	bool		found = false;
+	PGPROC	   *proc = BackendPidGetProc(worker_pid);
+
+	/*
+	 * Only a worker waiting for a heavyweight lock can be waiting for us;
+	 * looking at its PGPROC without a lock is only a hint, and the next
+	 * poll looks again, so the full walk (which takes every lock partition)
+	 * is spent only on a worker that waits.
+	 */
+	if (proc == NULL || proc->waitLock == NULL)
+		return false;
+	todo = list_make1_int(worker_pid);
 
 	while (todo != NIL && !found && list_length(seen) < 1000)
 	{

@@ -429,6 +429,7 @@ typedef enum PricingVisibility
 
 extern bool pricing_is_source_table(const char *name);
 extern PricingVisibility pricing_visibility(Oid index_database);
+extern void pricing_check_source_tables(Oid owner, Oid ext_nsp);
 extern void pricing_check_read_privilege(void);
 extern void pricing_check_refresh_privilege(void);
 

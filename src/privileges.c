@@ -26,11 +26,14 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
@@ -91,9 +94,23 @@ pricing_check_read_privilege(void)
 		callbacks_registered = true;
 	}
 
-	(void) may_read_prices(user, true);
+	/*
+	 * Valid before the check, so that an invalidation processed during it
+	 * (a catalog miss accepts them) leaves the cache invalid; an error
+	 * leaves it invalid too.
+	 */
 	read_cache_user = user;
 	read_cache_valid = true;
+	PG_TRY();
+	{
+		(void) may_read_prices(user, true);
+	}
+	PG_CATCH();
+	{
+		read_cache_valid = false;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -205,9 +222,62 @@ may_see_all(void)
 PricingVisibility
 pricing_visibility(Oid index_database)
 {
+	Oid			user = GetUserId();
+
+	/*
+	 * Another database's index: pricing_admin is cluster-wide and the owner
+	 * is this database's, so only those who may see every database's
+	 * statistics see it.
+	 */
+	if (index_database != MyDatabaseId)
+		return superuser_arg(user) || has_privs_of_role(user, ROLE_PG_READ_ALL_STATS) ?
+			PRICING_SEE_ALL : PRICING_SEE_NOTHING;
 	if (may_see_all())
 		return PRICING_SEE_ALL;
-	if (index_database != MyDatabaseId)
-		return PRICING_SEE_NOTHING;
 	return may_read_prices(GetUserId(), false) ? PRICING_SEE_INDEX : PRICING_SEE_NOTHING;
+}
+
+/*
+ * Error unless each source table is an ordinary table of the extension's
+ * schema owned by the extension's owner.  The refresh worker reads them
+ * with the owner's rights: a table another role owns could hand those
+ * rights to that role's code (a column altered to its own type, with its
+ * own cast), and a schema "pricing" other than the extension's would be
+ * read in its place.  Called by the worker before it reads.
+ */
+void
+pricing_check_source_tables(Oid owner, Oid ext_nsp)
+{
+	Oid			nsp = get_namespace_oid("pricing", true);
+
+	if (nsp != ext_nsp)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("schema \"pricing\" is not the schema of extension \"pricing\""),
+				 errhint("Rename the schemas back: the refresh reads the extension's own tables only.")));
+
+	for (int i = 0; i < lengthof(source_tables); i++)
+	{
+		Oid			rel = get_relname_relid(source_tables[i], nsp);
+		HeapTuple	tup;
+		Form_pg_class form;
+		bool		ok;
+
+		if (!OidIsValid(rel))
+			continue;			/* the load reports a missing table */
+		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for relation %u", rel);
+		form = (Form_pg_class) GETSTRUCT(tup);
+		ok = form->relowner == owner && form->relkind == RELKIND_RELATION;
+		ReleaseSysCache(tup);
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("table pricing.%s is not an ordinary table owned by the owner of extension \"pricing\"",
+							source_tables[i]),
+					 errdetail("The refresh reads the source tables with their owner's rights, the extension owner's."),
+					 errhint("Give the table back: ALTER TABLE pricing.%s OWNER TO %s.",
+							 source_tables[i], quote_identifier(GetUserNameFromId(owner, false)))));
+	}
 }

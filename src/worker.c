@@ -22,7 +22,7 @@
  * A refresh that fails (a lock it cannot get, a timeout, a cancel, a row
  * that breaks a constraint) leaves the change it was for owed: the worker
  * tries again after a backoff that doubles from RETRY_MIN_MS to
- * RETRY_MAX_MS, and at once when another change is committed or a refresh
+ * RETRY_MAX_MS, and at once (the backoff starting over) when a refresh
  * is requested.  Before CREATE EXTENSION pricing, it waits quietly.
  *
  * The worker never answers queries, and it runs no SQL but its own fixed
@@ -92,6 +92,13 @@ typedef enum RefreshOutcome
 	REFRESH_NO_EXTENSION		/* nothing to load: not a failure */
 } RefreshOutcome;
 
+/* the user and security context to go back to after reading as the owner */
+typedef struct ReadingAs
+{
+	Oid			save_userid;
+	int			save_sec_context;
+} ReadingAs;
+
 /* this process's generation contexts, by arena half */
 static MemoryContext half_cxt[2];
 static uint64 half_gen[2];
@@ -127,8 +134,9 @@ static RefreshOutcome build_generation(MemoryContext worker_cxt, uint64 gen,
 									   uint64 start_seq,
 									   MemoryContext *cxt_out,
 									   PricingIndex **index_out);
-static bool read_as_extension_owner(void);
-static Oid	extension_owner(void);
+static bool read_as_extension_owner(ReadingAs *as);
+static void stop_reading_as_owner(ReadingAs *as);
+static Oid	extension_owner(Oid *nsp);
 static void refresh_failed(MemoryContext worker_cxt, MemoryContext cxt,
 						   uint64 serving, uint64 start_seq);
 static void publish(uint64 gen, MemoryContext cxt, PricingIndex *index,
@@ -385,12 +393,20 @@ refresh_due(WorkerLoop *w)
 	done = s->done_seq;
 	LWLockRelease(s->lock);
 
-	/* news may have removed the obstacle: no backoff for it */
-	if (changes != w->seen_changes || requested > done)
+	/*
+	 * A request is someone asking now: no backoff for it, and the backoff
+	 * starts over.  A change is owed too, but after a failure it waits for
+	 * the retry, so that a stream of changes does not make a refresh that
+	 * keeps failing run (and log) once per commit.
+	 */
+	if (requested > done)
 	{
 		w->owed = true;
 		w->retry_at = 0;
+		w->backoff_ms = RETRY_MIN_MS;
 	}
+	if (changes != w->seen_changes)
+		w->owed = true;
 	if (pricing_refresh_interval > 0 &&
 		TimestampDifferenceExceeds(w->last_attempt, GetCurrentTimestamp(),
 								   pricing_refresh_interval * 1000))
@@ -415,11 +431,22 @@ standby_changes(XLogRecPtr *last_replay)
 	uint64		serving = pg_atomic_read_u64(&s->serving);
 	XLogRecPtr	replay = GetXLogReplayRecPtr(NULL);
 	MemoryContext oldcxt = CurrentMemoryContext;
+	ReadingAs	as;
 	int64		count = 0;
 	bool		ok = true;
 
-	if (serving == 0 || replay == *last_replay)
+	if (replay == *last_replay)
 		return false;
+
+	/*
+	 * Nothing loaded yet (no extension when the worker last looked): any
+	 * replay may have brought CREATE EXTENSION, so look again.
+	 */
+	if (serving == 0)
+	{
+		*last_replay = replay;
+		return true;
+	}
 
 	PG_TRY();
 	{
@@ -427,8 +454,11 @@ standby_changes(XLogRecPtr *last_replay)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
-		if (read_as_extension_owner())
+		if (read_as_extension_owner(&as))
+		{
 			count = pricing_change_count();
+			stop_reading_as_owner(&as);
+		}
 		else
 			ok = false;
 		SPI_finish();
@@ -493,13 +523,14 @@ wait_for_news(WorkerLoop *w)
 	long		timeout = 60000;
 	TimestampTz now = GetCurrentTimestamp();
 
-	if (pricing_refresh_interval > 0)
+	/* after a failure only the retry is due; else the next interval */
+	if (w->owed && w->retry_at != 0)
+		timeout = Min(timeout, TimestampDifferenceMilliseconds(now, w->retry_at) + 1);
+	else if (pricing_refresh_interval > 0)
 		timeout = Min(timeout,
 					  TimestampDifferenceMilliseconds(now,
 													  TimestampTzPlusMilliseconds(w->last_attempt,
 																				  pricing_refresh_interval * 1000)) + 1);
-	if (w->owed && w->retry_at != 0)
-		timeout = Min(timeout, TimestampDifferenceMilliseconds(now, w->retry_at) + 1);
 	/* a standby learns of changes by looking: see changes.c */
 	if (RecoveryInProgress())
 		timeout = Min(timeout, STANDBY_POLL_MS);
@@ -572,6 +603,7 @@ build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
 	volatile MemoryContext cxt = NULL;
 	PricingIndex *volatile index = NULL;
 	volatile bool installed = true;
+	ReadingAs	as;
 	TimestampTz start;
 	RefreshOutcome outcome = REFRESH_OK;
 
@@ -596,7 +628,7 @@ build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
 			elog(ERROR, "SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
 
-		installed = read_as_extension_owner();
+		installed = read_as_extension_owner(&as);
 		if (installed)
 		{
 			cxt = pricing_arena_context_create(TopMemoryContext, gen % 2, gen);
@@ -604,6 +636,7 @@ build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
 			index->generation = gen;
 			index->loaded_at = GetCurrentTimestamp();
 			index->refresh_ms = (double) (index->loaded_at - start) / 1000.0;
+			stop_reading_as_owner(&as);
 		}
 
 		SPI_finish();
@@ -633,35 +666,45 @@ build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
 }
 
 /*
- * Start reading as the extension's owner, who owns the source tables, for
- * the rest of the transaction (its end restores the user).  NOFORCE_RLS: as
- * for PostgreSQL's referential integrity checks, even a table forced to
- * apply row security to its owner is read whole.  Returns false when the
- * extension is not installed.
+ * Start reading as the extension's owner, who owns the source tables, as
+ * PostgreSQL's maintenance commands run as the table's owner, in a
+ * security-restricted operation.  NOFORCE_RLS: as for PostgreSQL's
+ * referential integrity checks, even a table forced to apply row security
+ * to its owner is read whole.  First make sure the tables are the
+ * extension's (privileges.c), so that the owner's rights never reach a
+ * table someone else controls.  Returns false when the extension is not
+ * installed.  The caller goes back with stop_reading_as_owner before it
+ * commits (a commit keeps the user it finds); an abort restores it.
  */
 static bool
-read_as_extension_owner(void)
+read_as_extension_owner(ReadingAs *as)
 {
-	Oid			owner = extension_owner();
-	Oid			save_userid;
-	int			save_sec_context;
+	Oid			nsp;
+	Oid			owner = extension_owner(&nsp);
 
 	if (!OidIsValid(owner))
 		return false;
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context |
+	pricing_check_source_tables(owner, nsp);
+	GetUserIdAndSecContext(&as->save_userid, &as->save_sec_context);
+	SetUserIdAndSecContext(owner, as->save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION |
 						   SECURITY_NOFORCE_RLS);
 	return true;
 }
 
+static void
+stop_reading_as_owner(ReadingAs *as)
+{
+	SetUserIdAndSecContext(as->save_userid, as->save_sec_context);
+}
+
 /*
- * The owner of extension pricing in this database, or InvalidOid when it is
- * not installed.
+ * The owner of extension pricing in this database, and in *nsp its schema;
+ * InvalidOid when it is not installed.
  */
 static Oid
-extension_owner(void)
+extension_owner(Oid *nsp)
 {
 	Relation	rel;
 	ScanKeyData key;
@@ -669,13 +712,17 @@ extension_owner(void)
 	HeapTuple	tup;
 	Oid			owner = InvalidOid;
 
+	*nsp = InvalidOid;
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
 				F_NAMEEQ, CStringGetDatum("pricing"));
 	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
+	{
 		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+		*nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return owner;
@@ -750,6 +797,7 @@ report_no_extension(uint64 start_seq)
 {
 	static bool said = false;
 	ErrorData	edata;
+	char		message[NAMEDATALEN + 64];
 
 	if (!said)
 		ereport(LOG,
@@ -759,8 +807,9 @@ report_no_extension(uint64 start_seq)
 
 	memset(&edata, 0, sizeof(edata));
 	edata.sqlerrcode = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
-	edata.message = psprintf("extension \"pricing\" is not installed in database \"%s\"",
-							 pricing_database);
+	snprintf(message, sizeof(message), "extension \"pricing\" is not installed in database \"%s\"",
+			 pricing_database);
+	edata.message = message;
 	record_outcome(start_seq, REFRESH_NO_EXTENSION, &edata);
 }
 

@@ -14,8 +14,9 @@
 #   - the worker's private memory (RssAnon) after the last refresh is within
 #     10% of its value after the tenth, and the shared pages it has touched
 #     (RssShmem: the arena is shared memory) grow by less than half a
-#     generation, a measure that does not rely on the extension's own
-#     accounting;
+#     generation beyond what the source tables grew (the worker reads their
+#     pages in shared buffers, and every change adds row versions), a
+#     measure that does not rely on the extension's own accounting;
 #   - every refresh completed, every query succeeded with the right answer;
 #   - the data changes all along: before each refresh the driver reprices
 #     and changes the availability of one hotel's later nights (which the
@@ -118,6 +119,9 @@ my ($mem10, $mem_last, $bad_refreshes, $bad_gens, $not_freed) =
   (undef, undef, 0, 0, 0);
 my $expect_gen = $gen0;
 my ($compared, $mismatches) = (0, 0);
+my $tables_sql = q{SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+ WHERE c.relnamespace = 'pricing'::regnamespace AND c.relkind = 'r'};
+my $tables10;
 for my $i (1 .. $refreshes)
 {
 	# a change to nights the readers do not ask for; its commit wakes the
@@ -177,6 +181,9 @@ for my $i (1 .. $refreshes)
 
 	my $mem = process_memory($worker);
 	$mem10 = $mem if $i == 10;
+	# the source tables grow with every change (new row versions), and the
+	# worker reads their pages in shared buffers, which counts in RssShmem
+	($tables10) = $driver->query($tables_sql) if $i == 10;
 	$mem_last = $mem if $i == $refreshes;
 	printf $csv "%d,%d,%d,%d,%d,%d,%d,%d,%d\n", $i, $gen, $ngen, $pu, $pc, $u, $c,
 	  $mem ? $mem->{RssAnon} : 0, $mem ? $mem->{RssShmem} : 0
@@ -262,9 +269,13 @@ if ($mem10 && $mem_last)
 		'<=', 0.10 * $mem10->{RssAnon},
 		"the worker's private memory after the last refresh is within 10% of that after the tenth"
 	);
+	my ($tables_last) = $driver->query($tables_sql);
+	my $grown = $tables_last - ($tables10 // $tables_last);
+	note(sprintf('the source tables grew by %d bytes between refresh 10 and the last', $grown));
 	cmp_ok($mem_last->{RssShmem} - $mem10->{RssShmem},
-		'<', $used_first / 2,
-		'the shared memory the worker has touched grows by less than half a generation');
+		'<', $used_first / 2 + $grown,
+		'the shared memory the worker has touched grows by less than half a generation '
+		  . '(beyond the growth of the source tables, whose pages it reads in shared buffers)');
 }
 
 is( cheapest($node, 'postgres', city => 'Soakville', from => 2, to => 5),

@@ -63,6 +63,36 @@ $node->safe_psql('postgres', 'GRANT SELECT ON pricing.rate TO ext_owner');
 like($node->safe_psql('postgres', 'SELECT pricing.refresh(true)'),
 	qr/^\d+$/, 'with the privilege back, the refresh succeeds');
 
+# the owner's rights reach only the extension's own tables: a source table
+# given to another role, or a schema "pricing" that is not the extension's,
+# stops refreshes (42501) instead of being read with them
+$node->safe_psql('postgres', 'CREATE ROLE table_taker');
+for my $t ('hotel', 'room', 'rate', 'discount', 'fee')
+{
+	$node->safe_psql('postgres', "ALTER TABLE pricing.$t OWNER TO table_taker");
+	($rc, $out, $err) = sql_error($node, 'postgres', 'SELECT pricing.refresh(true)');
+	like($err, qr/42501: pricing refresh failed: table pricing\.$t is not an ordinary table owned by the owner of extension "pricing"/,
+		"pricing.$t owned by another role: the refresh refuses it");
+	$node->safe_psql('postgres', "ALTER TABLE pricing.$t OWNER TO ext_owner");
+}
+like($node->safe_psql('postgres', 'SELECT pricing.refresh(true)'),
+	qr/^\d+$/, 'with the tables given back, the refresh succeeds');
+$node->safe_psql('postgres', q{
+ALTER SCHEMA pricing RENAME TO pricing_moved;
+CREATE SCHEMA pricing;
+CREATE TABLE pricing.hotel (LIKE pricing_moved.hotel);
+});
+($rc, $out, $err) = sql_error($node, 'postgres', 'SELECT pricing_moved.refresh(true)');
+like($err, qr/42501: pricing refresh failed: schema "pricing" is not the schema of extension "pricing"/,
+	'a schema "pricing" that is not the extension\'s: the refresh refuses it');
+$node->safe_psql('postgres', q{
+DROP SCHEMA pricing CASCADE;
+ALTER SCHEMA pricing_moved RENAME TO pricing;
+});
+like($node->safe_psql('postgres', 'SELECT pricing.refresh(true)'),
+	qr/^\d+$/, 'with the schema back, the refresh succeeds');
+is(cheapest($node, 'postgres'), $SAMPLE_CHEAPEST, 'and serves as before');
+
 # row-level security, even forced on the owner, does not thin out the index
 # (and readers to whom it applies are refused: sql/security.sql)
 $node->safe_psql('postgres', q{

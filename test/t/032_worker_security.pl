@@ -128,6 +128,16 @@ for my $call (
 }
 is(status_of($node, 'elsewhere', 'database'),
 	'postgres', 'another database: pricing.status names the database served');
+# what pricing.status shows there: the index of another database only to
+# superusers and pg_read_all_stats, not to pricing_admin (cluster-wide)
+$node->safe_psql('elsewhere', 'CREATE ROLE elsewhere_admin IN ROLE pricing_admin');
+is( $node->safe_psql('elsewhere',
+		"SET ROLE elsewhere_admin; SELECT generation IS NULL, hotels IS NULL, worker_pid IS NULL, (SELECT count(*) FROM pricing.generations()) FROM pricing.status"),
+	't|t|t|0', 'another database: a pricing_admin member does not see the index of postgres');
+$node->safe_psql('elsewhere', 'CREATE ROLE elsewhere_stats IN ROLE pg_read_all_stats');
+is( $node->safe_psql('elsewhere',
+		"SET ROLE elsewhere_stats; SELECT generation IS NOT NULL, worker_pid IS NOT NULL FROM pricing.status"),
+	't|t', 'another database: a pg_read_all_stats member does');
 # a pricing_reader there passes the privilege check and gets the same error
 $node->safe_psql('elsewhere', 'CREATE ROLE elsewhere_reader IN ROLE pricing_reader');
 ($rc, $out, $err) = sql_error($node, 'elsewhere',

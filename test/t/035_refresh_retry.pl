@@ -95,6 +95,45 @@ my $price = 90;
 	set_worker_setting($primary, "lock_timeout = 0");
 }
 
+# --- while it waits to retry: no spinning, and changes do not cut the wait --------
+# The worker's CPU time while a retry is pending (with a short interval,
+# which must not make it poll), and the failures a stream of changes
+# causes meanwhile: each change waits for the retry, so a refresh that
+# keeps failing does not run (and log) once per commit.
+{
+	$price = 84;
+	set_worker_setting($primary, "lock_timeout = '100ms'");
+	set_worker_setting($primary, "pricing.refresh_interval = '1s'");
+	my $locker = $primary->background_psql('postgres');
+	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	my $failed = status_of($primary, 'postgres', 'failed_refreshes');
+	reprice($primary, $price);
+	wait_failed($primary, $failed, 'retry pending');
+	my $pid = worker_pid($primary);
+	my $cpu = sub {
+		my @f = split / /, slurp_file("/proc/$pid/stat");
+		return ($f[13] + $f[14]) / 100;	# utime + stime, in clock ticks of 1/100 s
+	};
+	my ($c0, $t0) = ($cpu->(), time);
+	$failed = status_of($primary, 'postgres', 'failed_refreshes');
+	for my $i (1 .. 20)
+	{
+		reprice($primary, $price + $i / 100);
+		select(undef, undef, undef, 0.1);
+	}
+	my ($c1, $t1) = ($cpu->(), time);
+	my $more = status_of($primary, 'postgres', 'failed_refreshes') - $failed;
+	note(sprintf('worker CPU %.2f s in %.1f s; %d failed attempts for 20 changes', $c1 - $c0, $t1 - $t0, $more));
+	cmp_ok($c1 - $c0, '<', 0.5, 'retry pending: the worker sleeps (no polling)');
+	cmp_ok($more, '<=', 4, 'retry pending: 20 changes do not make 20 failing attempts');
+	$locker->query_safe('COMMIT');
+	$locker->quit;
+	wait_serving($primary, 'postgres', repriced($price + 0.2),
+		'retry pending: once the lock is gone, the last change serves');
+	set_worker_setting($primary, "lock_timeout = 0");
+	set_worker_setting($primary, "pricing.refresh_interval = 0");
+}
+
 # --- a cancelled refresh ------------------------------------------------------
 {
 	$price = 80;
