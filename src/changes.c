@@ -54,7 +54,7 @@ static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
 static SubTransactionId bumped_subxid = InvalidSubTransactionId;
 static SPIPlanPtr bump_plan = NULL;
 
-static void check_trigger_table(Relation rel);
+static Oid	check_trigger_table(Relation rel);
 static void bump_change_counter(Oid counter_rel);
 static void pricing_xact_callback(XactEvent event, void *arg);
 
@@ -67,13 +67,14 @@ Datum
 pricing_source_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			nsp;
 	Oid			counter_rel;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("pricing.source_changed() must be called as a trigger")));
-	check_trigger_table(trigdata->tg_relation);
+	nsp = check_trigger_table(trigdata->tg_relation);
 
 	if (!xact_callback_registered)
 	{
@@ -86,8 +87,7 @@ pricing_source_changed(PG_FUNCTION_ARGS)
 	if (MyProc->lxid != bumped_lxid || GetCurrentSubTransactionId() != bumped_subxid)
 	{
 		/* the extension's own counter, in the schema checked above */
-		counter_rel = get_relname_relid("change_counter",
-										get_namespace_oid("pricing", false));
+		counter_rel = get_relname_relid("change_counter", nsp);
 		if (OidIsValid(counter_rel))
 			bump_change_counter(counter_rel);
 		bumped_lxid = MyProc->lxid;
@@ -99,12 +99,13 @@ pricing_source_changed(PG_FUNCTION_ARGS)
 }
 
 /*
- * Error unless the trigger fires on one of the extension's source tables.
+ * Error unless the trigger fires on one of the extension's source tables;
+ * returns the extension's schema.
  * Only the extension's owner can attach the trigger function to a table
  * (EXECUTE on it is revoked from PUBLIC), but a function attached elsewhere
  * would let writes to an arbitrary table start rebuilds; so refuse.
  */
-static void
+static Oid
 check_trigger_table(Relation rel)
 {
 	Oid			nsp = get_namespace_oid("pricing", true);
@@ -117,6 +118,7 @@ check_trigger_table(Relation rel)
 				 errdetail("It fired on table \"%s.%s\".",
 						   get_namespace_name(RelationGetNamespace(rel)),
 						   RelationGetRelationName(rel))));
+	return nsp;
 }
 
 /*

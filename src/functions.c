@@ -96,6 +96,7 @@ static bool stay_in_window(const PricingIndex *index, PricingStay *stay);
 static void init_srf(FunctionCallInfo fcinfo);
 static Datum cents_to_numeric(int128 cents);
 static bool worker_waits_for_me(int worker_pid);
+static PricingVisibility visibility_of(const PricingIndex *index);
 static const char *worker_state_name(PricingWorkerState state);
 static inline void set_column(Datum *values, bool *nulls, int column,
 							  Datum value);
@@ -523,6 +524,9 @@ worker_waits_for_me(int worker_pid)
 				found = true;
 			todo = lappend_int(todo, DatumGetInt32(elems[i]));
 		}
+		/* the caller polls for as long as a refresh takes: keep nothing */
+		pfree(elems);
+		pfree(blockers);
 	}
 	list_free(todo);
 	list_free(seen);
@@ -554,8 +558,7 @@ pricing_status(PG_FUNCTION_ARGS)
 	index = pricing_pin(true);
 	PG_TRY();
 	{
-		vis = pricing_visibility(index != NULL ? index->database :
-								 get_database_oid(pricing_database, true));
+		vis = visibility_of(index);
 		if (index != NULL && vis != PRICING_SEE_NOTHING)
 		{
 			set_column(values, nulls, STATUS_GENERATION,
@@ -635,8 +638,7 @@ pricing_generations(PG_FUNCTION_ARGS)
 	index = pricing_pin(true);
 	PG_TRY();
 	{
-		vis = pricing_visibility(index != NULL ? index->database :
-								 get_database_oid(pricing_database, true));
+		vis = visibility_of(index);
 	}
 	PG_FINALLY();
 	{
@@ -680,6 +682,18 @@ pricing_generations(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_VOID();
+}
+
+/*
+ * What the caller may see of the index (privileges.c): that of the pinned
+ * index's database, or, before any index is loaded, of the database it
+ * will be loaded from.
+ */
+static PricingVisibility
+visibility_of(const PricingIndex *index)
+{
+	return pricing_visibility(index != NULL ? index->database :
+							  get_database_oid(pricing_database, true));
 }
 
 static const char *

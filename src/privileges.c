@@ -47,7 +47,8 @@ static const char *const source_tables[] = {
 
 static void invalidate_read_cache(Datum arg, int cacheid, uint32 hashvalue);
 static bool may_read_prices(Oid user, bool raise);
-static bool may_see_all(void);
+static bool administers_pricing(Oid user);
+static bool sees_every_database(Oid user);
 
 static bool read_cache_valid = false;
 static bool callbacks_registered = false;
@@ -176,16 +177,7 @@ may_read_prices(Oid user, bool raise)
 void
 pricing_check_refresh_privilege(void)
 {
-	Oid			ext;
-	Oid			admin;
-
-	if (superuser())
-		return;
-	ext = get_extension_oid("pricing", true);
-	if (OidIsValid(ext) && pg_extension_ownercheck(ext, GetUserId()))
-		return;
-	admin = get_role_oid("pricing_admin", true);
-	if (OidIsValid(admin) && has_privs_of_role(GetUserId(), admin))
+	if (administers_pricing(GetUserId()))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -194,24 +186,33 @@ pricing_check_refresh_privilege(void)
 }
 
 /*
- * Whether the current user may see everything pricing.status and
- * pricing.generations show: process IDs, the last error (which may quote
- * rows), and the index of another database.
+ * Whether user administers the extension in this database: a superuser, the
+ * extension's owner or a member of pricing_admin.  They may refresh, and
+ * see everything pricing.status shows of this database's index.
  */
 static bool
-may_see_all(void)
+administers_pricing(Oid user)
 {
-	Oid			user = GetUserId();
 	Oid			ext;
 	Oid			admin;
 
-	if (superuser_arg(user) || has_privs_of_role(user, ROLE_PG_READ_ALL_STATS))
+	if (superuser_arg(user))
 		return true;
 	ext = get_extension_oid("pricing", true);
 	if (OidIsValid(ext) && pg_extension_ownercheck(ext, user))
 		return true;
 	admin = get_role_oid("pricing_admin", true);
 	return OidIsValid(admin) && has_privs_of_role(user, admin);
+}
+
+/*
+ * Whether user may see every database's statistics, as pg_stat_statements
+ * shows them: superusers and members of pg_read_all_stats.
+ */
+static bool
+sees_every_database(Oid user)
+{
+	return superuser_arg(user) || has_privs_of_role(user, ROLE_PG_READ_ALL_STATS);
 }
 
 /*
@@ -230,11 +231,10 @@ pricing_visibility(Oid index_database)
 	 * statistics see it.
 	 */
 	if (index_database != MyDatabaseId)
-		return superuser_arg(user) || has_privs_of_role(user, ROLE_PG_READ_ALL_STATS) ?
-			PRICING_SEE_ALL : PRICING_SEE_NOTHING;
-	if (may_see_all())
+		return sees_every_database(user) ? PRICING_SEE_ALL : PRICING_SEE_NOTHING;
+	if (sees_every_database(user) || administers_pricing(user))
 		return PRICING_SEE_ALL;
-	return may_read_prices(GetUserId(), false) ? PRICING_SEE_INDEX : PRICING_SEE_NOTHING;
+	return may_read_prices(user, false) ? PRICING_SEE_INDEX : PRICING_SEE_NOTHING;
 }
 
 /*

@@ -79,11 +79,12 @@
 #define WORKER_NICE				10
 /* how often a hot standby's worker checks whether replay changed the tables */
 #define STANDBY_POLL_MS			500
-/* the backoff between attempts of a refresh that failed */
+/*
+ * The backoff after failures in a row, of a refresh or of connecting to
+ * pricing.database: RETRY_MIN_MS, doubling, at most RETRY_MAX_MS.
+ */
 #define RETRY_MIN_MS			1000
 #define RETRY_MAX_MS			60000
-/* the longest wait before connecting again to a database that was missing */
-#define CONNECT_RETRY_MAX_MS	60000
 
 typedef enum RefreshOutcome
 {
@@ -113,12 +114,14 @@ typedef struct WorkerLoop
 	uint64		seen_changes;	/* change_seq the last attempt covered */
 	TimestampTz last_attempt;
 	TimestampTz retry_at;		/* after a failure: not before then, or 0 */
-	int			backoff_ms;		/* the wait after the next failure */
+	int			failures;		/* failed attempts in a row */
 	DateADT		loaded_day;
 	int			loaded_horizon;
 	XLogRecPtr	last_replay;	/* on a standby: replay the counter covered */
 } WorkerLoop;
 
+static long backoff_ms(int failures);
+static TimestampTz next_interval(WorkerLoop *w);
 static void connect_to_database(void);
 static void lower_priority(void);
 static void announce_worker(void);
@@ -211,7 +214,6 @@ pricing_worker_main(Datum main_arg)
 	memset(&w, 0, sizeof(w));
 	note_attempt(&w);			/* the interval and the day count from now */
 	w.owed = true;				/* load at start */
-	w.backoff_ms = RETRY_MIN_MS;
 	w.last_replay = InvalidXLogRecPtr;
 
 	for (;;)
@@ -243,8 +245,8 @@ pricing_worker_main(Datum main_arg)
 /*
  * Connect to pricing.database.  A missing database ends the worker with
  * FATAL and the postmaster starts it again a second later; each start in a
- * row that did not connect waits twice as long first, up to
- * CONNECT_RETRY_MAX_MS, so that a wrong setting does not fill the log.
+ * row that did not connect waits longer first (backoff_ms), so that a
+ * wrong setting does not fill the log.
  */
 static void
 connect_to_database(void)
@@ -258,18 +260,18 @@ connect_to_database(void)
 
 	if (failures > 0)
 	{
-		long		delay = Min((long) RETRY_MIN_MS << Min(failures - 1, 10),
-								CONNECT_RETRY_MAX_MS);
+		long		delay = backoff_ms(failures);
 		TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
 
 		ereport(LOG,
 				(errmsg("pricing refresh worker waits %ld ms before connecting to database \"%s\" again",
 						delay, pricing_database),
 				 errhint("Check that the database named by pricing.database exists.")));
-		while (GetCurrentTimestamp() < until)
+		/* a latch set by a signal wakes it early: sleep what is left */
+		while ((delay = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until)) > 0)
 		{
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 1000, PG_WAIT_EXTENSION);
+							 delay, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
 			CHECK_FOR_INTERRUPTS();
 		}
@@ -403,13 +405,11 @@ refresh_due(WorkerLoop *w)
 	{
 		w->owed = true;
 		w->retry_at = 0;
-		w->backoff_ms = RETRY_MIN_MS;
+		w->failures = 0;
 	}
 	if (changes != w->seen_changes)
 		w->owed = true;
-	if (pricing_refresh_interval > 0 &&
-		TimestampDifferenceExceeds(w->last_attempt, GetCurrentTimestamp(),
-								   pricing_refresh_interval * 1000))
+	if (pricing_refresh_interval > 0 && GetCurrentTimestamp() >= next_interval(w))
 		w->owed = true;
 	if (pricing_today(GetCurrentTimestamp()) != w->loaded_day || pricing_horizon_days != w->loaded_horizon)
 		w->owed = true;
@@ -503,14 +503,32 @@ run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
 
 	if (outcome == REFRESH_FAILED)
 	{
-		w->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), w->backoff_ms);
-		w->backoff_ms = Min(w->backoff_ms * 2, RETRY_MAX_MS);
+		w->failures++;
+		w->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												  backoff_ms(w->failures));
 		return;
 	}
 	/* done, or nothing to do until CREATE EXTENSION commits */
 	w->owed = false;
 	w->retry_at = 0;
-	w->backoff_ms = RETRY_MIN_MS;
+	w->failures = 0;
+}
+
+/* when pricing.refresh_interval (on) makes the next refresh due */
+static TimestampTz
+next_interval(WorkerLoop *w)
+{
+	return TimestampTzPlusMilliseconds(w->last_attempt, pricing_refresh_interval * 1000);
+}
+
+/*
+ * The wait after failures (>= 1) in a row: RETRY_MIN_MS, then twice as
+ * long each time, at most RETRY_MAX_MS.
+ */
+static long
+backoff_ms(int failures)
+{
+	return Min((long) RETRY_MIN_MS << Min(failures - 1, 10), RETRY_MAX_MS);
 }
 
 /*
@@ -527,10 +545,7 @@ wait_for_news(WorkerLoop *w)
 	if (w->owed && w->retry_at != 0)
 		timeout = Min(timeout, TimestampDifferenceMilliseconds(now, w->retry_at) + 1);
 	else if (pricing_refresh_interval > 0)
-		timeout = Min(timeout,
-					  TimestampDifferenceMilliseconds(now,
-													  TimestampTzPlusMilliseconds(w->last_attempt,
-																				  pricing_refresh_interval * 1000)) + 1);
+		timeout = Min(timeout, TimestampDifferenceMilliseconds(now, next_interval(w)) + 1);
 	/* a standby learns of changes by looking: see changes.c */
 	if (RecoveryInProgress())
 		timeout = Min(timeout, STANDBY_POLL_MS);
