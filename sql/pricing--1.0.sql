@@ -137,19 +137,10 @@ LANGUAGE C;
 -- only the source tables' own triggers may call it (it refuses other tables)
 REVOKE ALL ON FUNCTION pricing.source_changed() FROM PUBLIC;
 
-CREATE TRIGGER hotel_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-	ON pricing.hotel FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER room_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-	ON pricing.room FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER rate_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-	ON pricing.rate FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER discount_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-	ON pricing.discount FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER fee_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
-	ON pricing.fee FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed();
-
--- Logical replication: a subscriber must notice the changes its apply
--- workers make like any other.  They run with session_replication_role =
+-- Each source table gets two triggers.  <table>_changed, for each
+-- statement, marks the transaction.  <table>_applied is for logical
+-- replication: a subscriber must notice the changes its apply workers make
+-- like any other.  They run with session_replication_role =
 -- replica, where only ALWAYS and REPLICA triggers fire, and they fire row
 -- triggers only (statement triggers just for TRUNCATE and the initial
 -- copy).  So the statement triggers fire ALWAYS, and a row trigger, enabled
@@ -158,26 +149,22 @@ CREATE TRIGGER fee_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 -- where a BEFORE one would still lock each updated row and keep COPY from
 -- inserting in batches.  (A subscriber's initial copy of a table queues one
 -- small event per row.)
-ALTER TABLE pricing.hotel ENABLE ALWAYS TRIGGER hotel_changed;
-ALTER TABLE pricing.room ENABLE ALWAYS TRIGGER room_changed;
-ALTER TABLE pricing.rate ENABLE ALWAYS TRIGGER rate_changed;
-ALTER TABLE pricing.discount ENABLE ALWAYS TRIGGER discount_changed;
-ALTER TABLE pricing.fee ENABLE ALWAYS TRIGGER fee_changed;
-CREATE TRIGGER hotel_applied AFTER INSERT OR UPDATE OR DELETE
-	ON pricing.hotel FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER room_applied AFTER INSERT OR UPDATE OR DELETE
-	ON pricing.room FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER rate_applied AFTER INSERT OR UPDATE OR DELETE
-	ON pricing.rate FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER discount_applied AFTER INSERT OR UPDATE OR DELETE
-	ON pricing.discount FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-CREATE TRIGGER fee_applied AFTER INSERT OR UPDATE OR DELETE
-	ON pricing.fee FOR EACH ROW EXECUTE FUNCTION pricing.source_changed();
-ALTER TABLE pricing.hotel ENABLE REPLICA TRIGGER hotel_applied;
-ALTER TABLE pricing.room ENABLE REPLICA TRIGGER room_applied;
-ALTER TABLE pricing.rate ENABLE REPLICA TRIGGER rate_applied;
-ALTER TABLE pricing.discount ENABLE REPLICA TRIGGER discount_applied;
-ALTER TABLE pricing.fee ENABLE REPLICA TRIGGER fee_applied;
+DO $$
+DECLARE
+	t pg_catalog.text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['hotel', 'room', 'rate', 'discount', 'fee'] LOOP
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pricing.%I'
+			' FOR EACH STATEMENT EXECUTE FUNCTION pricing.source_changed()', pg_catalog.concat(t, '_changed'), t);
+		EXECUTE pg_catalog.format('ALTER TABLE pricing.%I ENABLE ALWAYS TRIGGER %I', t, pg_catalog.concat(t, '_changed'));
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON pricing.%I'
+			' FOR EACH ROW EXECUTE FUNCTION pricing.source_changed()', pg_catalog.concat(t, '_applied'), t);
+		EXECUTE pg_catalog.format('ALTER TABLE pricing.%I ENABLE REPLICA TRIGGER %I', t, pg_catalog.concat(t, '_applied'));
+	END LOOP;
+END
+$$;
 
 -- The worker may have found no tables when it started: tell it they exist
 -- now.  TRUNCATE of the empty tables fires the triggers above, so the
