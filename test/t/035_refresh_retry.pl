@@ -14,6 +14,7 @@ use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use POSIX ();
 use PricingTest;
 
 my ($primary, $standby) = new_primary_and_standby();
@@ -58,6 +59,23 @@ sub set_worker_setting
 	return;
 }
 
+# A session holding ACCESS EXCLUSIVE on pricing.fee on $node, and its end.
+sub lock_fee
+{
+	my ($node) = @_;
+	my $locker = $node->background_psql('postgres');
+	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	return $locker;
+}
+
+sub unlock
+{
+	my ($locker) = @_;
+	$locker->query_safe('COMMIT');
+	$locker->quit;
+	return;
+}
+
 my $price = 90;
 
 # --- statement_timeout ------------------------------------------------------
@@ -81,15 +99,13 @@ my $price = 90;
 {
 	$price = 85;
 	set_worker_setting($primary, "lock_timeout = '100ms'");
-	my $locker = $primary->background_psql('postgres');
-	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	my $locker = lock_fee($primary);
 	my $failed = status_of($primary, 'postgres', 'failed_refreshes');
 	reprice($primary, $price);
 	wait_failed($primary, $failed, 'lock_timeout');
 	like(status_of($primary, 'postgres', 'last_error'), qr/lock timeout/,
 		'lock_timeout: the error says so');
-	$locker->query_safe('COMMIT');
-	$locker->quit;
+	unlock($locker);
 	wait_serving($primary, 'postgres', repriced($price),
 		'lock_timeout: once the lock is gone, the change serves by itself');
 	set_worker_setting($primary, "lock_timeout = 0");
@@ -104,15 +120,14 @@ my $price = 90;
 	$price = 84;
 	set_worker_setting($primary, "lock_timeout = '100ms'");
 	set_worker_setting($primary, "pricing.refresh_interval = '1s'");
-	my $locker = $primary->background_psql('postgres');
-	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	my $locker = lock_fee($primary);
 	my $failed = status_of($primary, 'postgres', 'failed_refreshes');
 	reprice($primary, $price);
 	wait_failed($primary, $failed, 'retry pending');
 	my $pid = worker_pid($primary);
 	my $cpu = sub {
 		my @f = split / /, slurp_file("/proc/$pid/stat");
-		return ($f[13] + $f[14]) / 100;	# utime + stime, in clock ticks of 1/100 s
+		return ($f[13] + $f[14]) / POSIX::sysconf(POSIX::_SC_CLK_TCK);	# utime + stime
 	};
 	my ($c0, $t0) = ($cpu->(), time);
 	$failed = status_of($primary, 'postgres', 'failed_refreshes');
@@ -126,8 +141,7 @@ my $price = 90;
 	note(sprintf('worker CPU %.2f s in %.1f s; %d failed attempts for 20 changes', $c1 - $c0, $t1 - $t0, $more));
 	cmp_ok($c1 - $c0, '<', 0.5, 'retry pending: the worker sleeps (no polling)');
 	cmp_ok($more, '<=', 4, 'retry pending: 20 changes do not make 20 failing attempts');
-	$locker->query_safe('COMMIT');
-	$locker->quit;
+	unlock($locker);
 	wait_serving($primary, 'postgres', repriced($price + 0.2),
 		'retry pending: once the lock is gone, the last change serves');
 	set_worker_setting($primary, "lock_timeout = 0");
@@ -137,15 +151,13 @@ my $price = 90;
 # --- a cancelled refresh ------------------------------------------------------
 {
 	$price = 80;
-	my $locker = $primary->background_psql('postgres');
-	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	my $locker = lock_fee($primary);
 	my $failed = status_of($primary, 'postgres', 'failed_refreshes');
 	reprice($primary, $price);
 	ok(worker_waits_for_lock($primary), 'cancel: the worker waits for the lock');
 	$primary->safe_psql('postgres', 'SELECT pg_cancel_backend(' . worker_pid($primary) . ')');
 	wait_failed($primary, $failed, 'cancel');
-	$locker->query_safe('COMMIT');
-	$locker->quit;
+	unlock($locker);
 	wait_serving($primary, 'postgres', repriced($price),
 		'cancel: the change serves by itself afterwards');
 }
@@ -156,8 +168,7 @@ my $price = 90;
 {
 	$price = 75;
 	set_worker_setting($standby, "lock_timeout = '100ms'");
-	my $locker = $primary->background_psql('postgres');
-	$locker->query_safe('BEGIN; LOCK TABLE pricing.fee IN ACCESS EXCLUSIVE MODE');
+	my $locker = lock_fee($primary);
 	$locker->query_safe('SELECT pg_current_xact_id()');	# the lock is WAL-logged with an xid
 	my $failed = status_of($standby, 'postgres', 'failed_refreshes');
 	# a change to another table, committed and replayed while the lock is held
@@ -165,8 +176,7 @@ my $price = 90;
 	$primary->wait_for_catchup($standby);
 	wait_failed($standby, $failed, 'standby');
 	is(cheapest($standby, 'postgres'), repriced(80), 'standby: the old generation serves');
-	$locker->query_safe('COMMIT');
-	$locker->quit;
+	unlock($locker);
 	wait_serving($standby, 'postgres', repriced($price),
 		'standby: once replay releases the lock, the change serves by itself');
 }
