@@ -18,11 +18,13 @@ OBJS = \
 	src/shmem.o \
 	src/scan.o \
 	src/functions.o \
+	src/queries.o \
 	src/worker.o \
 	src/pricing.o
 
 EXTENSION = pricing pricing_proxy
-DATA = sql/pricing--1.0.sql sql/pricing_proxy--1.0.sql
+DATA = sql/pricing--1.0.sql sql/pricing--1.0--1.1.sql \
+	sql/pricing_proxy--1.0.sql
 PGFILEDESC = "pricing - hotel pricing engine in shared memory"
 
 SHLIB_LINK = -lmimalloc

@@ -12,19 +12,31 @@
  * costs at least as much.  A city of thousands of hotels costs a few dozen
  * visits.
  *
- * The bound K of a hotel is what one night costs at the least: for each of
- * its rooms, its cheapest sellable nightly price p less the hotel's
- * largest discount d, plus the fees per night and per guest and night (one
- * guest at least), plus VAT at v, plus the city tax per guest and night:
+ * The bound K of a hotel is what one night costs at the least, under any
+ * of its plans, for any party: for each of its rooms and each plan that
+ * sells it, the room's cheapest sellable nightly price p, adjusted by the
+ * room's lowest occupancy percent o (or 0), then by the plan's percent a
+ * and amount m (clamped at zero), less the hotel's largest discount d,
+ * plus the fees per night and per guest and night and the plan's board
+ * fee (one occupant at least), plus VAT at v, plus the city tax per adult
+ * and night (one adult at least):
  *
- *		K = min over rooms of floor((floor(p * (1 - d)) + fees) * (1 + v)) + tax
+ *		K = min over rooms and plans of
+ *			floor((floor(max(floor(floor(p * (1 + o)) * (1 + a)) + m, 0)
+ *				  * (1 - d)) + fees + board) * (1 + v)) + tax
  *
- * A stay of n nights in any of its rooms costs at least n * K - 1: the
- * subtotal is at least n * p, extra guests and the fee per stay only add,
- * and the two roundings (discount, VAT) take at most half a cent each, the
- * VAT's scaled by 1 + v <= 2.  Totals are whole cents.  This rests on the
- * tables' CHECK constraints, no amount negative and no percent over 100,
- * which a refresh checks before it loads anything (load.c).
+ * A stay of n nights in any of its offers costs at least n * K - 5 cents:
+ * the rack price is at least n * p, extra guests and the fee per stay only
+ * add, and the four roundings (occupancy, plan, discount, VAT) take at
+ * most half a cent each, scaled by factors of at most 2.  Totals are whole
+ * cents.  This rests on the tables' CHECK constraints, no amount but the
+ * plan's m negative and no percent beyond its range, which a refresh
+ * checks before it loads anything (load.c).
+ *
+ * A search that converts totals to a currency ranks hotels of several
+ * currencies together, so each order has a twin whose keys are lower
+ * bounds of (K - 5) times the hotel's exchange rate, in the pivot currency;
+ * the search divides them by the requested currency's rate.
  *
  * Prices move with the seasons, so a bound over the whole window is loose
  * for any one stay.  Each period of PRICING_PERIOD_NIGHTS nights gets its
@@ -39,6 +51,9 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <float.h>
+#include <math.h>
 
 #include "miscadmin.h"
 
@@ -59,7 +74,11 @@
 #define BOUND_CAP		((uint64) 1 << 40)
 
 static void block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays,
-						 int32 pos);
+						 int32 pos, const PricingExchange *fx);
+static uint64 room_plan_bound(const PricingHotel *h, const PricingRoom *room,
+							  const PricingPlan *plan, uint64 low);
+static uint32 pivot_key(uint64 k, const PricingHotel *h,
+						const PricingExchange *fx);
 static inline int32 period_count(int32 ndays);
 
 /* arena bytes of the orders of a city of nhotels hotels, roughly */
@@ -69,15 +88,16 @@ pricing_city_order_bytes(int64 nhotels, int32 ndays)
 	Size		nperiods = period_count(ndays);
 
 	return sizeof(PricingHotel *) * nhotels +
-		(sizeof(uint64 *) + 16) * (nperiods + 1) +
-		sizeof(uint64) * (nperiods + 1) * nhotels;
+		2 * (sizeof(uint64 *) + 16) * (nperiods + 1) +
+		2 * sizeof(uint64) * (nperiods + 1) * nhotels;
 }
 
 /*
  * Compute the city's orders, in cxt, from its blocks' raw nightly data.
  */
 void
-pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays)
+pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays,
+					const PricingExchange *fx)
 {
 	int32		pos = 0;
 
@@ -87,18 +107,25 @@ pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays)
 	city->nperiods = period_count(ndays);
 	city->hotels = MemoryContextAlloc(cxt, sizeof(PricingHotel *) * Max(city->nhotels, 1));
 	city->orders = MemoryContextAlloc(cxt, sizeof(uint64 *) * (city->nperiods + 1));
+	city->pivot_orders = MemoryContextAlloc(cxt, sizeof(uint64 *) * (city->nperiods + 1));
 	for (int32 p = 0; p <= city->nperiods; p++)
+	{
 		city->orders[p] = MemoryContextAlloc(cxt, sizeof(uint64) * Max(city->nhotels, 1));
+		city->pivot_orders[p] = MemoryContextAlloc(cxt, sizeof(uint64) * Max(city->nhotels, 1));
+	}
 
 	for (int32 i = 0; i < city->nblocks; i++)
 	{
-		block_bounds(city, &city->blocks[i], ndays, pos);
+		block_bounds(city, &city->blocks[i], ndays, pos, fx);
 		pos += city->blocks[i].nhotels;
 		CHECK_FOR_INTERRUPTS();
 	}
 
 	for (int32 p = 0; p <= city->nperiods; p++)
+	{
 		sort_order(city->orders[p], city->nhotels);
+		sort_order(city->pivot_orders[p], city->nhotels);
+	}
 }
 
 /*
@@ -106,7 +133,8 @@ pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays)
  * into the city's orders.
  */
 static void
-block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
+block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos,
+			 const PricingExchange *fx)
 {
 	int32		nperiods = city->nperiods;
 	int32		n = b->nrooms;
@@ -125,13 +153,13 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
 	for (int32 d = 0; d < ndays; d++)
 	{
 		const uint32 *price = b->cum + (Size) (d + 1) * n;
-		const uint8 *flags = b->nights + 2 * (Size) d * n;
+		const uint8 *flags = b->nights + PRICING_NIGHT_BYTES * (Size) d * n;
 		int32		p_first = d >= PERIOD_REACH ? (d - PERIOD_REACH) / PRICING_PERIOD_NIGHTS + 1 : 0;
 		int32		p_last = d / PRICING_PERIOD_NIGHTS;
 
 		for (int32 s = 0; s < n; s++)
 		{
-			if (!flags[2 * s])
+			if (!(flags[PRICING_NIGHT_BYTES * s] & PRICING_RUN_MAX))
 				continue;
 			for (int32 p = p_first; p <= p_last; p++)
 				low[(Size) p * n + s] = Min(low[(Size) p * n + s], price[s]);
@@ -143,14 +171,7 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
 	{
 		const PricingHotel *h = &b->hotels[i];
 
-		/* less is still a bound: keep the arithmetic well inside 64 bits */
-		uint64		fees = Min((uint64) (h->fee_night + h->fee_guest_night), BOUND_CAP);
-		uint64		vat = h->vat_percent;
-		uint64		tax = Min((uint64) h->city_tax, BOUND_CAP);
-
 		Assert(h->first_room == room);
-		Assert(h->vat_percent >= 0 && h->vat_percent <= 10000);
-		Assert(h->fee_night >= 0 && h->fee_guest_night >= 0 && h->city_tax >= 0);
 		city->hotels[pos + i] = h;
 		for (int32 p = 0; p <= nperiods; p++)
 		{
@@ -159,20 +180,80 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos)
 			for (int32 r = room; r < room + h->nrooms; r++)
 			{
 				uint64		l = low[(Size) p * n + r];
-				uint64		d = b->rooms[r].max_discount;
-
-				Assert(d <= 10000);
 
 				/* a room without a sellable night keeps any bound */
-				if (l != PG_UINT32_MAX)
-					k = Min(k, (l * (10000 - d) / 10000 + fees) * (10000 + vat) / 10000 + tax);
+				if (l == PG_UINT32_MAX)
+					continue;
+				for (int32 q = 0; q < h->nplans; q++)
+				{
+					const PricingPlan *plan = &h->plans[q];
+
+					if (plan->all_rooms || plan->room_id == b->rooms[r].room_id)
+						k = Min(k, room_plan_bound(h, &b->rooms[r], plan, l));
+				}
 			}
-			city->orders[p][pos + i] = pricing_order_entry((uint32) Min(k, PG_UINT32_MAX),
+			k = Min(k, PG_UINT32_MAX);
+			city->orders[p][pos + i] = pricing_order_entry((uint32) k,
 														   (uint32) (pos + i));
+			city->pivot_orders[p][pos + i] = pricing_order_entry(pivot_key(k, h, fx),
+																 (uint32) (pos + i));
 		}
 		room += h->nrooms;
 	}
 	pfree(low);
+}
+
+/*
+ * K of one room under one plan, whose cheapest sellable night in the
+ * period costs low cents (see the top of the file).  Every step rounds
+ * down; amounts are capped so that the arithmetic stays well inside 64
+ * bits, which can only lower the bound.
+ */
+static uint64
+room_plan_bound(const PricingHotel *h, const PricingRoom *room,
+				const PricingPlan *plan, uint64 low)
+{
+	uint64		fees = Min((uint64) (h->fee_night + h->fee_guest_night), BOUND_CAP);
+	uint64		board = Min((uint64) plan->board_fee, BOUND_CAP);
+	uint64		tax = Min((uint64) h->city_tax, BOUND_CAP);
+	uint64		vat = h->vat_percent;
+	uint64		d = room->max_discount;
+	int64		x;
+
+	Assert(h->vat_percent >= 0 && h->vat_percent <= 10000);
+	Assert(h->fee_night >= 0 && h->fee_guest_night >= 0 && h->city_tax >= 0);
+	Assert(d <= 10000 && room->min_occupancy >= -10000 && room->min_occupancy <= 0);
+	Assert(plan->adjust_percent >= -10000 && plan->adjust_percent <= 10000);
+
+	x = (int64) (low * (10000 + room->min_occupancy) / 10000);
+	x = x * (10000 + plan->adjust_percent) / 10000;
+	x += Max(plan->adjust_amount, -(int64) BOUND_CAP);
+	if (x < 0)
+		x = 0;
+	return ((uint64) x * (10000 - d) / 10000 + fees + board) * (10000 + vat) / 10000 + tax;
+}
+
+/*
+ * The key of a hotel whose bound is k in its pivot order: a float no
+ * greater than (k - 5) times its currency's rate, as its bits.
+ */
+static uint32
+pivot_key(uint64 k, const PricingHotel *h, const PricingExchange *fx)
+{
+	double		v;
+	float		f;
+	uint32		bits;
+
+	if (h->fx < 0)
+		return PRICING_PIVOT_NONE;
+	v = (double) (k > 5 ? k - 5 : 0) * fx[h->fx].approx * (1.0 - 1e-9);
+	f = (float) v;
+	if ((double) f > v)
+		f = nextafterf(f, 0.0f);
+	if (!(f < FLT_MAX))
+		f = FLT_MAX;
+	memcpy(&bits, &f, sizeof(bits));
+	return bits;
 }
 
 static inline int32

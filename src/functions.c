@@ -1,18 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * functions.c
- *		The SQL functions: cheapest, quote, refresh, status and generations.
+ *		The SQL functions that run the index: refresh, status and
+ *		generations.
  *
- * This file is the extension's SQL surface: it checks arguments and
- * privileges, pins and unpins, and turns answers into result rows.  The
- * readers (cheapest, quote) validate their arguments, pin the serving
- * generation, have the search over the index (scan.c) find the answer, and
- * put the rows into a tuplestore in the backend's own memory, then unpin: a
- * pin never outlives one call (reader.c).  They run no SQL and allocate
- * nothing in the arena.
- *
- * Amounts leave the index as integer cents and become numeric with scale 2
- * through int64_div_fast_to_numeric.
+ * The functions that answer from the index (cheapest, quote, search,
+ * offers, explain) are in queries.c; these are the ones that ask the
+ * worker for a refresh and describe what is loaded, to whom may see it
+ * (privileges.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -36,8 +31,6 @@
 
 #include "pricing.h"
 
-PG_FUNCTION_INFO_V1(pricing_cheapest);
-PG_FUNCTION_INFO_V1(pricing_quote);
 PG_FUNCTION_INFO_V1(pricing_refresh);
 PG_FUNCTION_INFO_V1(pricing_status);
 PG_FUNCTION_INFO_V1(pricing_generations);
@@ -88,13 +81,6 @@ typedef enum GenerationsColumn
 	GENERATIONS_COLS
 } GenerationsColumn;
 
-static void require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
-static void check_stay(DateADT checkin, DateADT checkout, int32 guests,
-					   DateADT booking_date, PricingStay *stay);
-static bool total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit);
-static bool stay_in_window(const PricingIndex *index, PricingStay *stay);
-static void init_srf(FunctionCallInfo fcinfo);
-static Datum cents_to_numeric(int128 cents);
 static bool worker_waits_for_me(int worker_pid);
 static PricingVisibility visibility_of(const PricingIndex *index);
 static const char *worker_state_name(PricingWorkerState state);
@@ -103,295 +89,17 @@ static inline void set_column(Datum *values, bool *nulls, int column,
 static Datum int4_array(const int *ints, int n);
 
 /*
- * pricing.cheapest(city, checkin, checkout, guests, max_results, min_stars,
- *					max_total, booking_date)
- */
-Datum
-pricing_cheapest(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	PricingStay stay;
-	char	   *city;
-	int32		max_results;
-	int32		min_stars;
-	bool		limited;
-	int128		limit = 0;
-	const PricingIndex *index;
-
-	require_arg(fcinfo, 0, "city");
-	require_arg(fcinfo, 1, "checkin");
-	require_arg(fcinfo, 2, "checkout");
-	require_arg(fcinfo, 3, "guests");
-	require_arg(fcinfo, 4, "max_results");
-	require_arg(fcinfo, 5, "min_stars");
-	require_arg(fcinfo, 7, "booking_date");
-
-	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_INT32(3),
-			   PG_GETARG_DATEADT(7), &stay);
-	max_results = PG_GETARG_INT32(4);
-	if (max_results < 0 || max_results > PRICING_MAX_RESULTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_results must be between 0 and %d", PRICING_MAX_RESULTS)));
-	min_stars = PG_GETARG_INT32(5);
-	limited = total_limit(fcinfo, 6, &limit);
-	city = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-	pricing_check_read_privilege();
-	init_srf(fcinfo);
-
-	/* pin before any shortcut: no index is an error whatever is asked */
-	index = pricing_pin(false);
-	PG_TRY();
-	{
-		const PricingCity *c;
-
-		if (max_results > 0 && !(limited && limit < 0) &&
-			stay_in_window(index, &stay) &&
-			(c = pricing_index_city(index, city)) != NULL)
-		{
-			PricingCandidate *rows;
-			int			nrows;
-
-			nrows = pricing_scan_city(c, &stay, max_results, min_stars,
-									  limited, limit, &rows);
-
-			/* under the pin: a row's name and currency point into the index */
-			for (int i = 0; i < nrows; i++)
-			{
-				Datum		values[6];
-				bool		nulls[6] = {0};
-				const PricingHotel *h = rows[i].hotel;
-
-				values[0] = Int64GetDatum(h->hotel_id);
-				values[1] = PointerGetDatum(h->name);
-				values[2] = Int16GetDatum(h->stars);
-				values[3] = Int32GetDatum(rows[i].room_id);
-				values[4] = cents_to_numeric(rows[i].total);
-				values[5] = PointerGetDatum(h->currency);
-				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
-									 values, nulls);
-			}
-		}
-	}
-	PG_FINALLY();
-	{
-		pricing_unpin();
-	}
-	PG_END_TRY();
-
-	PG_RETURN_VOID();
-}
-
-/*
- * pricing.quote(hotel_id, checkin, checkout, guests, booking_date)
- */
-Datum
-pricing_quote(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	PricingStay stay;
-	int64		hotel_id;
-	const PricingIndex *index;
-	PricingQuoteRow *rows = NULL;
-	int			nrows = 0;
-
-	require_arg(fcinfo, 0, "hotel_id");
-	require_arg(fcinfo, 1, "checkin");
-	require_arg(fcinfo, 2, "checkout");
-	require_arg(fcinfo, 3, "guests");
-	require_arg(fcinfo, 4, "booking_date");
-
-	hotel_id = PG_GETARG_INT64(0);
-	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_INT32(3),
-			   PG_GETARG_DATEADT(4), &stay);
-
-	pricing_check_read_privilege();
-	init_srf(fcinfo);
-
-	/* the rows are only numbers: find them under the pin, emit after */
-	index = pricing_pin(false);
-	PG_TRY();
-	{
-		const PricingHotel *h;
-
-		if (stay_in_window(index, &stay) &&
-			(h = pricing_index_hotel(index, hotel_id)) != NULL)
-			nrows = pricing_scan_hotel(h, &stay, &rows);
-	}
-	PG_FINALLY();
-	{
-		pricing_unpin();
-	}
-	PG_END_TRY();
-
-	for (int i = 0; i < nrows; i++)
-	{
-		Datum		values[9];
-		bool		nulls[9] = {0};
-		PricingPrice *p = &rows[i].price;
-
-		values[0] = Int32GetDatum(rows[i].room_id);
-		values[1] = Int32GetDatum(stay.nights);
-		values[2] = cents_to_numeric(p->base);
-		values[3] = cents_to_numeric(p->extra);
-		values[4] = cents_to_numeric(p->discount);
-		values[5] = cents_to_numeric(p->fees);
-		values[6] = cents_to_numeric(p->vat);
-		values[7] = cents_to_numeric(p->city_tax);
-		values[8] = cents_to_numeric(p->total);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-
-	PG_RETURN_VOID();
-}
-
-static void
-require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"%s\" must not be null", name)));
-}
-
-/*
- * Check the stay's arguments (doc/reference.md, "Functions") and fill in
- * what does not depend on the index.
- */
-static void
-check_stay(DateADT checkin, DateADT checkout, int32 guests,
-		   DateADT booking_date, PricingStay *stay)
-{
-	int64		nights = (int64) checkout - (int64) checkin;
-
-	/*
-	 * A stay from a date to infinity, or from -infinity to a date, has
-	 * infinitely many nights.  (The difference of the sentinels would be a
-	 * finite number: 153 nights from the last date to infinity.)
-	 */
-	if ((DATE_IS_NOEND(checkout) && !DATE_IS_NOEND(checkin)) ||
-		(DATE_IS_NOBEGIN(checkin) && !DATE_IS_NOBEGIN(checkout)))
-		nights = PG_INT64_MAX;
-
-	if (nights <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("checkout must be later than checkin")));
-	if (nights > pricing_max_nights)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("stay from checkin to checkout is longer than pricing.max_nights"),
-				 nights == PG_INT64_MAX ?
-				 errdetail("The stay has no end; pricing.max_nights is %d.",
-						   pricing_max_nights) :
-				 errdetail("The stay has " INT64_FORMAT " nights; pricing.max_nights is %d.",
-						   nights, pricing_max_nights)));
-	if (guests < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("guests must be at least 1")));
-
-	stay->nights = (int32) nights;
-	stay->guests = guests;
-	stay->checkin = checkin;
-	stay->booking_date = booking_date;
-}
-
-/*
- * The largest total in cents that max_total admits: floor(max_total * 100).
- * Returns false when max_total admits everything (NULL, NaN or +Infinity,
- * which numeric orders above every number, or simply huge).
- */
-static bool
-total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit)
-{
-	Datum		v;
-	Datum		floor100;
-
-	if (PG_ARGISNULL(argno))
-		return false;
-	v = PG_GETARG_DATUM(argno);
-	if (numeric_is_nan(DatumGetNumeric(v)))
-		return false;
-	if (numeric_is_inf(DatumGetNumeric(v)))
-	{
-		if (DatumGetBool(DirectFunctionCall2(numeric_gt, v,
-											 DirectFunctionCall1(int8_numeric, Int64GetDatum(0)))))
-			return false;
-		*limit = -1;
-		return true;
-	}
-	floor100 = DirectFunctionCall1(numeric_floor,
-								   DirectFunctionCall2(numeric_mul, v,
-													   DirectFunctionCall1(int8_numeric, Int64GetDatum(100))));
-	if (DatumGetBool(DirectFunctionCall2(numeric_gt, floor100,
-										 DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX)))))
-		return false;
-	if (DatumGetBool(DirectFunctionCall2(numeric_lt, floor100,
-										 DirectFunctionCall1(int8_numeric, Int64GetDatum(-1)))))
-	{
-		*limit = -1;
-		return true;
-	}
-	*limit = DatumGetInt64(DirectFunctionCall1(numeric_int8, floor100));
-	return true;
-}
-
-/*
- * Place the stay in the index's window; false when any night lies outside
- * it (no rows, no error).
- */
-static bool
-stay_in_window(const PricingIndex *index, PricingStay *stay)
-{
-	int64		first = (int64) stay->checkin - index->first_date;
-
-	if (first < 0 || first + stay->nights > index->ndays)
-		return false;
-	stay->first = (int32) first;
-	return true;
-}
-
-/*
  * Set up the tuplestore of a materialized SRF.  When called in FROM, the
  * executor already knows the result's row type: using it spares
  * get_call_result_type() rebuilding it from the catalogs on every call.
  */
-static void
-init_srf(FunctionCallInfo fcinfo)
+void
+pricing_init_srf(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	InitMaterializedSRF(fcinfo,
 						rsinfo && rsinfo->expectedDesc ? MAT_SRF_USE_EXPECTED_DESC : 0);
-}
-
-static Datum
-cents_to_numeric(int128 cents)
-{
-	char		buf[64];
-	char	   *p = buf + sizeof(buf);
-	bool		neg = cents < 0;
-	uint128		v;
-
-	if (cents >= PG_INT64_MIN && cents <= PG_INT64_MAX)
-		return NumericGetDatum(int64_div_fast_to_numeric((int64) cents, 2));
-
-	/* beyond 64 bits: spell it out; no realistic price gets here */
-	v = neg ? -(uint128) cents : (uint128) cents;
-	*--p = '\0';
-	for (int i = 0; v > 0 || i < 3; i++)
-	{
-		if (i == 2)
-			*--p = '.';
-		*--p = '0' + (int) (v % 10);
-		v /= 10;
-	}
-	if (neg)
-		*--p = '-';
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(p),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
 /*
@@ -548,7 +256,7 @@ pricing_status(PG_FUNCTION_ARGS)
 	bool		nulls[STATUS_COLS];
 	int			readers;
 
-	init_srf(fcinfo);
+	pricing_init_srf(fcinfo);
 	Assert(rsinfo->setDesc->natts == STATUS_COLS);
 	for (int i = 0; i < STATUS_COLS; i++)
 		nulls[i] = true;
@@ -632,7 +340,7 @@ pricing_generations(PG_FUNCTION_ARGS)
 	const PricingIndex *index;
 	PricingVisibility vis;
 
-	init_srf(fcinfo);
+	pricing_init_srf(fcinfo);
 	Assert(rsinfo->setDesc->natts == GENERATIONS_COLS);
 
 	index = pricing_pin(true);

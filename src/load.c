@@ -44,6 +44,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
@@ -157,6 +158,8 @@ typedef struct LoadState
 	WideRate   *wide;
 	int64		nwide;
 	int64		maxwide;
+	bool		v11;			/* the tables are those of version 1.1 */
+	const PricingPlan *standard;	/* plan 0 of hotels without a plan 0 row */
 } LoadState;
 
 /*
@@ -180,9 +183,19 @@ typedef struct LoadState
 #define NUMHDR_SHORT_WEIGHT_NEG 0x0040
 #define NUMHDR_SHORT_WEIGHT		0x003F
 
-static void check_constraints(void);
+static bool tables_are_v11(void);
+static void check_constraints(bool v11);
+static void load_exchange_rates(LoadState *st);
+static int16 exchange_of(const PricingIndex *index, const text *currency);
+static void load_plans(LoadState *st);
+static void read_plan(LoadState *st, SPITupleTable *tt, uint64 row,
+					  PricingPlan *plan);
+static const PricingPlan *standard_plan(LoadState *st);
+static void load_occupancy(LoadState *st);
+static RoomEntry *find_room(LoadState *st, const char *table, int64 hotel_id,
+							int32 room_id);
 static void load_hotels_and_rooms(LoadState *st);
-static void read_hotels_and_rooms(HotelQuery *q);
+static void read_hotels_and_rooms(LoadState *st, HotelQuery *q);
 static void match_rooms(LoadState *st, HotelQuery *q);
 static void plan_layout(LoadState *st, const HotelQuery *q, LayoutPlan *plan);
 static uint64 city_end(const HotelQuery *q, uint64 i, const char *city);
@@ -195,7 +208,8 @@ static void build_block(LoadState *st, PricingBlock *b,
 static void load_discounts(LoadState *st);
 static void load_fees(LoadState *st);
 static void load_rates(LoadState *st);
-static AttrNumber rate_column(Relation rel, const char *name, Oid type);
+static AttrNumber rate_column(Relation rel, const char *name, Oid type,
+							  bool missing_ok);
 static inline Datum slot_notnull(TupleTableSlot *slot, AttrNumber att);
 static int64 numeric_cents(Datum datum, const char *column);
 static void rate_check_error(const char *column, const char *what,
@@ -248,9 +262,13 @@ pricing_load_index(MemoryContext cxt)
 	index->first_date = pricing_today(GetCurrentTransactionStartTimestamp()) - 1;
 	index->ndays = st.ndays;
 	index->change_count = pricing_change_count();
+	st.v11 = tables_are_v11();
 
-	check_constraints();
+	check_constraints(st.v11);
+	load_exchange_rates(&st);
 	load_hotels_and_rooms(&st);
+	load_plans(&st);
+	load_occupancy(&st);
 	load_discounts(&st);
 	load_fees(&st);
 	load_rates(&st);
@@ -278,28 +296,78 @@ pricing_load_index(MemoryContext cxt)
 typedef struct SourceCheck
 {
 	const char *table;
-	const char *column;
+	const char *column;			/* or the columns the condition reads */
+	const char *value;			/* SQL expression of what the row holds */
 	const char *holds;			/* SQL condition over the row */
+	const char *row;			/* SQL expression naming the row */
+	bool		v11;			/* a constraint of version 1.1 */
 } SourceCheck;
 
+#define OF_HOTEL	"'hotel ' || hotel_id"
+#define OF_ROOM		"'room ' || room_id || ' of hotel ' || hotel_id"
+#define OF_PLAN		"'plan ' || plan_id || ' of hotel ' || hotel_id"
+
 static const SourceCheck source_checks[] = {
-	{"hotel", "stars", "stars >= 0 AND stars <= 5"},
-	{"hotel", "vat_percent", "vat_percent >= 0 AND vat_percent <= 100"},
-	{"hotel", "city_tax", "city_tax >= 0"},
-	{"room", "max_guests", "max_guests >= 1"},
-	{"room", "base_guests", "base_guests >= 1"},
-	{"room", "extra_guest_fee", "extra_guest_fee >= 0"},
-	{"discount", "percent", "percent > 0 AND percent <= 100"},
-	{"discount", "min_nights", "min_nights >= 1"},
-	{"discount", "min_days_ahead", "min_days_ahead IS NULL OR min_days_ahead >= 0"},
-	{"fee", "amount", "amount >= 0"},
-	{"fee", "per", "per IN ('stay', 'night', 'guest_night')"},
+	{"hotel", "stars", "stars", "stars >= 0 AND stars <= 5", OF_HOTEL},
+	{"hotel", "vat_percent", "vat_percent", "vat_percent >= 0 AND vat_percent <= 100", OF_HOTEL},
+	{"hotel", "city_tax", "city_tax", "city_tax >= 0", OF_HOTEL},
+	{"hotel", "(infant_age, child_age)", "(infant_age, child_age)",
+	"0 <= infant_age AND infant_age <= child_age AND child_age <= 18", OF_HOTEL, true},
+	{"room", "max_guests", "max_guests", "max_guests >= 1", OF_ROOM},
+	{"room", "base_guests", "base_guests", "base_guests >= 1", OF_ROOM},
+	{"room", "extra_guest_fee", "extra_guest_fee", "extra_guest_fee >= 0", OF_ROOM},
+	{"room", "max_infants", "max_infants", "max_infants >= 0", OF_ROOM, true},
+	{"room", "extra_child_fee", "extra_child_fee", "extra_child_fee >= 0", OF_ROOM, true},
+	{"discount", "percent", "percent", "percent > 0 AND percent <= 100", OF_HOTEL},
+	{"discount", "min_nights", "min_nights", "min_nights >= 1", OF_HOTEL},
+	{"discount", "min_days_ahead", "min_days_ahead", "min_days_ahead >= 0", OF_HOTEL},
+	{"fee", "amount", "amount", "amount >= 0", OF_HOTEL},
+	{"fee", "per", "per", "per IN ('stay', 'night', 'guest_night')", OF_HOTEL},
+	{"rate_plan", "plan_id", "plan_id", "plan_id >= 0", OF_PLAN, true},
+	{"rate_plan", "board", "board",
+	"board IN ('room_only', 'breakfast', 'half_board', 'full_board', 'all_inclusive')", OF_PLAN, true},
+	{"rate_plan", "board_fee", "board_fee", "board_fee >= 0", OF_PLAN, true},
+	{"rate_plan", "cancel_days", "cancel_days", "cancel_days >= 0", OF_PLAN, true},
+	{"rate_plan", "adjust_percent", "adjust_percent",
+	"adjust_percent >= -100 AND adjust_percent <= 100", OF_PLAN, true},
+	{"rate_plan", "min_stay", "min_stay", "min_stay >= 1", OF_PLAN, true},
+	{"rate_plan", "max_stay", "max_stay", "max_stay >= 1", OF_PLAN, true},
+	{"rate_plan", "min_days_ahead", "min_days_ahead", "min_days_ahead >= 0", OF_PLAN, true},
+	{"rate_plan", "max_days_ahead", "max_days_ahead", "max_days_ahead >= 0", OF_PLAN, true},
+	{"rate_plan", "(plan_id, room_id, adjust_percent, adjust_amount)",
+		"(plan_id, room_id, adjust_percent, adjust_amount)",
+	"plan_id > 0 OR (room_id IS NULL AND adjust_percent = 0 AND adjust_amount = 0)", OF_PLAN, true},
+	{"occupancy", "occupants", "occupants", "occupants >= 1", OF_ROOM, true},
+	{"occupancy", "adjust_percent", "adjust_percent",
+	"adjust_percent >= -100 AND adjust_percent <= 100", OF_ROOM, true},
+	{"exchange_rate", "per_unit", "per_unit", "per_unit > 0", "'currency ' || currency", true},
 };
 
+/*
+ * Whether the source tables are those of version 1.1: the library serves
+ * an installation of 1.0 until ALTER EXTENSION pricing UPDATE, and its
+ * refreshes must read the tables that installation has.
+ */
+static bool
+tables_are_v11(void)
+{
+	char	   *version;
+	bool		v11;
+
+	run_query("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pricing'");
+	if (SPI_processed != 1)
+		elog(ERROR, "extension \"pricing\" is not installed");
+	version = text_col(SPI_tuptable, 0, 1);
+	v11 = strcmp(version, "1.0") != 0;
+	SPI_freetuptable(SPI_tuptable);
+	return v11;
+}
+
 static void
-check_constraints(void)
+check_constraints(bool v11)
 {
 	StringInfoData q;
+	bool		first = true;
 
 	initStringInfo(&q);
 	appendStringInfoString(&q, "SELECT t, c, v, id FROM (");
@@ -307,12 +375,15 @@ check_constraints(void)
 	{
 		const SourceCheck *c = &source_checks[i];
 
+		if (c->v11 && !v11)
+			continue;
 		/* NOT (x) IS NOT FALSE: a NULL passes, as it passes a CHECK */
 		appendStringInfo(&q, "%s SELECT %d AS o, '%s' AS t, '%s' AS c,"
-						 " %s::text AS v, hotel_id::text AS id"
+						 " (%s)::text AS v, %s AS id"
 						 " FROM pricing.%s WHERE (%s) IS FALSE",
-						 i == 0 ? "" : " UNION ALL", i, c->table, c->column,
-						 c->column, c->table, c->holds);
+						 first ? "" : " UNION ALL", i, c->table, c->column,
+						 c->value, c->row, c->table, c->holds);
+		first = false;
 	}
 	appendStringInfoString(&q, ") x ORDER BY o LIMIT 1");
 	run_query(q.data);
@@ -325,8 +396,81 @@ check_constraints(void)
 			 errmsg("pricing.%s.%s holds %s, which its CHECK constraint forbids",
 					text_col(SPI_tuptable, 0, 1), text_col(SPI_tuptable, 0, 2),
 					text_col(SPI_tuptable, 0, 3)),
-			 errdetail("The row is of hotel %s; the index relies on the constraint.",
+			 errdetail("The row is of %s; the index relies on the constraint.",
 					   text_col(SPI_tuptable, 0, 4))));
+}
+
+/*
+ * The exchange rates, before the hotels, which find their currency's.
+ */
+static void
+load_exchange_rates(LoadState *st)
+{
+	PricingExchange *fx;
+	uint64		n;
+
+	if (!st->v11)
+		return;
+	run_query("SELECT rtrim(currency::text) AS \"pricing.exchange_rate.currency\","
+			  " per_unit::numeric AS \"pricing.exchange_rate.per_unit\""
+			  " FROM pricing.exchange_rate ORDER BY 1");
+	n = SPI_processed;
+	if (n > PG_INT16_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("pricing.exchange_rate holds more than %d currencies", PG_INT16_MAX)));
+	fx = MemoryContextAllocZero(st->cxt, sizeof(PricingExchange) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *code = text_col(SPI_tuptable, i, 1);
+		Numeric		per_unit = DatumGetNumericCopy(col_notnull(SPI_tuptable, i, 2));
+		Numeric		copy;
+
+		if (strlen(code) >= sizeof(fx[i].code))
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("pricing.exchange_rate.currency holds \"%s\", longer than a currency code", code),
+					 errdetail("The index relies on the column's type, char(3).")));
+		if (i > 0 && strcmp(code, fx[i - 1].code) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("pricing.exchange_rate holds currency \"%s\" twice", code),
+					 errdetail("The index relies on the primary key of pricing.exchange_rate.")));
+		if (numeric_is_nan(per_unit) || numeric_is_inf(per_unit))
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("pricing.exchange_rate.per_unit holds %s, which its CHECK constraint forbids",
+							numeric_is_nan(per_unit) ? "NaN" : "an infinity"),
+					 errdetail("The row is of currency %s; the index relies on the constraint.", code)));
+		strlcpy(fx[i].code, code, sizeof(fx[i].code));
+		copy = MemoryContextAlloc(st->cxt, VARSIZE(per_unit));
+		memcpy(copy, per_unit, VARSIZE(per_unit));
+		fx[i].per_unit = copy;
+		fx[i].approx = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+														  NumericGetDatum(per_unit)));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	st->index->fx = fx;
+	st->index->nfx = (int32) n;
+}
+
+/*
+ * The index of a currency (bpchar, as stored) in index->fx, or -1.  Trailing
+ * blanks do not count, as for bpchar's equality.
+ */
+static int16
+exchange_of(const PricingIndex *index, const text *currency)
+{
+	int			len = VARSIZE_ANY_EXHDR(currency);
+	const char *p = VARDATA_ANY(currency);
+
+	while (len > 0 && p[len - 1] == ' ')
+		len--;
+	for (int i = 0; i < index->nfx; i++)
+		if ((int) strlen(index->fx[i].code) == len &&
+			memcmp(index->fx[i].code, p, len) == 0)
+			return (int16) i;
+	return -1;
 }
 
 /*
@@ -340,7 +484,7 @@ load_hotels_and_rooms(LoadState *st)
 	HotelQuery	q;
 	LayoutPlan	plan;
 
-	read_hotels_and_rooms(&q);
+	read_hotels_and_rooms(st, &q);
 	match_rooms(st, &q);
 	plan_layout(st, &q, &plan);
 	require_space(st, plan.bytes);
@@ -357,24 +501,34 @@ load_hotels_and_rooms(LoadState *st)
  * hotel_id.
  */
 static void
-read_hotels_and_rooms(HotelQuery *q)
+read_hotels_and_rooms(LoadState *st, HotelQuery *q)
 {
-	run_query("SELECT hotel_id::int8 AS \"pricing.hotel.hotel_id\","
-			  " city::text AS \"pricing.hotel.city\","
-			  " name::text AS \"pricing.hotel.name\","
-			  " stars::int2 AS \"pricing.hotel.stars\","
-			  " currency::bpchar AS \"pricing.hotel.currency\","
-			  " (vat_percent * 100)::int4 AS \"pricing.hotel.vat_percent\","
-			  " (city_tax * 100)::int8 AS \"pricing.hotel.city_tax\""
-			  " FROM pricing.hotel ORDER BY city::text COLLATE \"C\", 1");
+	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.hotel.hotel_id\","
+					   " city::text AS \"pricing.hotel.city\","
+					   " name::text AS \"pricing.hotel.name\","
+					   " stars::int2 AS \"pricing.hotel.stars\","
+					   " currency::bpchar AS \"pricing.hotel.currency\","
+					   " (vat_percent * 100)::int4 AS \"pricing.hotel.vat_percent\","
+					   " (city_tax * 100)::int8 AS \"pricing.hotel.city_tax\","
+					   " %s"
+					   " FROM pricing.hotel ORDER BY city::text COLLATE \"C\", 1",
+					   st->v11 ?
+					   "infant_age::int2 AS \"pricing.hotel.infant_age\","
+					   " child_age::int2 AS \"pricing.hotel.child_age\"" :
+					   "2::int2, 12::int2"));
 	q->ht = SPI_tuptable;
 	q->nh = SPI_processed;
-	run_query("SELECT hotel_id::int8 AS \"pricing.room.hotel_id\","
-			  " room_id::int4 AS \"pricing.room.room_id\","
-			  " max_guests::int2 AS \"pricing.room.max_guests\","
-			  " base_guests::int2 AS \"pricing.room.base_guests\","
-			  " (extra_guest_fee * 100)::int8 AS \"pricing.room.extra_guest_fee\""
-			  " FROM pricing.room ORDER BY 1, 2");
+	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.room.hotel_id\","
+					   " room_id::int4 AS \"pricing.room.room_id\","
+					   " max_guests::int2 AS \"pricing.room.max_guests\","
+					   " base_guests::int2 AS \"pricing.room.base_guests\","
+					   " (extra_guest_fee * 100)::int8 AS \"pricing.room.extra_guest_fee\","
+					   " %s"
+					   " FROM pricing.room ORDER BY 1, 2",
+					   st->v11 ?
+					   "max_infants::int2 AS \"pricing.room.max_infants\","
+					   " (extra_child_fee * 100)::int8" :
+					   "1::int2, NULL::int8"));
 	q->rt = SPI_tuptable;
 	q->nr = SPI_processed;
 }
@@ -546,7 +700,7 @@ build_block(LoadState *st, PricingBlock *b,
 	b->nrooms = nrooms;
 	b->hotels = MemoryContextAllocZero(st->cxt, sizeof(PricingHotel) * nhotels);
 	b->rooms = MemoryContextAllocZero(st->cxt, sizeof(PricingRoom) * Max(nrooms, 1));
-	b->nights = MemoryContextAllocZero(st->cxt, 2 * (Size) st->ndays * Max(nrooms, 1));
+	b->nights = MemoryContextAllocZero(st->cxt, PRICING_NIGHT_BYTES * (Size) st->ndays * Max(nrooms, 1));
 	b->cum = MemoryContextAllocZero(st->cxt,
 									sizeof(uint32) * ((Size) st->ndays + 1) * Max(nrooms, 1));
 	st->blocks[st->nblocks++] = b;
@@ -562,6 +716,11 @@ build_block(LoadState *st, PricingBlock *b,
 		h->currency = arena_text(st, ht, row, 5);
 		h->vat_percent = DatumGetInt32(col_notnull(ht, row, 6));
 		h->city_tax = DatumGetInt64(col_notnull(ht, row, 7));
+		h->infant_age = DatumGetInt16(col_notnull(ht, row, 8));
+		h->child_age = DatumGetInt16(col_notnull(ht, row, 9));
+		h->fx = exchange_of(st->index, h->currency);
+		h->nplans = 1;
+		h->plans = standard_plan(st);
 		h->block = b;
 		h->first_room = slot;
 		h->nrooms = hotels[i].nrooms;
@@ -574,11 +733,16 @@ build_block(LoadState *st, PricingBlock *b,
 			RoomKey		key;
 			RoomEntry  *entry;
 			bool		found;
+			bool		isnull;
+			Datum		v;
 
 			r->room_id = DatumGetInt32(col_notnull(rt, rrow, 2));
 			r->max_guests = DatumGetInt16(col_notnull(rt, rrow, 3));
 			r->base_guests = DatumGetInt16(col_notnull(rt, rrow, 4));
 			r->extra_fee = DatumGetInt64(col_notnull(rt, rrow, 5));
+			r->max_infants = DatumGetInt16(col_notnull(rt, rrow, 6));
+			v = col(rt, rrow, 7, &isnull);
+			r->child_fee = isnull ? r->extra_fee : DatumGetInt64(v);
 
 			key.hotel_id = h->hotel_id;
 			key.room_id = r->room_id;
@@ -596,17 +760,218 @@ build_block(LoadState *st, PricingBlock *b,
 	}
 }
 
+/*
+ * Rate plans, a hotel's by plan_id.  A hotel without a row for plan 0 sells
+ * its rooms under the standard plan 0 all the same.
+ */
+static void
+load_plans(LoadState *st)
+{
+	uint64		n;
+	uint64		i = 0;
+
+	if (!st->v11)
+		return;
+	run_query("SELECT hotel_id::int8 AS \"pricing.rate_plan.hotel_id\","
+			  " plan_id::int4 AS \"pricing.rate_plan.plan_id\","
+			  " name::text AS \"pricing.rate_plan.name\", room_id::int4,"
+			  " array_position(ARRAY['room_only', 'breakfast', 'half_board',"
+			  " 'full_board', 'all_inclusive'], board::text)::int4 - 1"
+			  " AS \"pricing.rate_plan.board\","
+			  " (board_fee * 100)::int8 AS \"pricing.rate_plan.board_fee\","
+			  " refundable::bool AS \"pricing.rate_plan.refundable\","
+			  " cancel_days::int4, (adjust_percent * 100)::int4"
+			  " AS \"pricing.rate_plan.adjust_percent\","
+			  " (adjust_amount * 100)::int8 AS \"pricing.rate_plan.adjust_amount\","
+			  " min_stay::int4 AS \"pricing.rate_plan.min_stay\", max_stay::int4,"
+			  " min_days_ahead::int4, max_days_ahead::int4"
+			  " FROM pricing.rate_plan ORDER BY 1, 2");
+	n = SPI_processed;
+	while (i < n)
+	{
+		int64		hotel_id = DatumGetInt64(col_notnull(SPI_tuptable, i, 1));
+		PricingHotel *h = (PricingHotel *) pricing_index_hotel(st->index, hotel_id);
+		bool		has_standard = DatumGetInt32(col_notnull(SPI_tuptable, i, 2)) == 0;
+		PricingPlan *plans;
+		uint64		j = i;
+		int32		k = 0;
+
+		while (j < n && DatumGetInt64(col_notnull(SPI_tuptable, j, 1)) == hotel_id)
+			j++;
+		if (h == NULL)
+			foreign_key_error("rate_plan", hotel_id);
+
+		h->nplans = (int32) (j - i) + (has_standard ? 0 : 1);
+		plans = MemoryContextAlloc(st->cxt, sizeof(PricingPlan) * h->nplans);
+		if (!has_standard)
+			plans[k++] = *standard_plan(st);
+		for (uint64 row = i; row < j; row++)
+		{
+			read_plan(st, SPI_tuptable, row, &plans[k]);
+			if (k > 0 && plans[k].plan_id == plans[k - 1].plan_id)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("pricing.rate_plan holds plan %d of hotel " INT64_FORMAT " twice",
+								plans[k].plan_id, hotel_id),
+						 errdetail("The index relies on the primary key of pricing.rate_plan.")));
+			k++;
+		}
+		h->plans = plans;
+		i = j;
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* one row of the plan query */
+static void
+read_plan(LoadState *st, SPITupleTable *tt, uint64 row, PricingPlan *p)
+{
+	bool		isnull;
+	Datum		v;
+	int32		board;
+
+	p->plan_id = DatumGetInt32(col_notnull(tt, row, 2));
+	p->name = arena_text(st, tt, row, 3);
+	v = col(tt, row, 4, &isnull);
+	p->all_rooms = isnull;
+	p->room_id = isnull ? 0 : DatumGetInt32(v);
+	board = DatumGetInt32(col_notnull(tt, row, 5));
+	Assert(board >= 0 && board < PRICING_NBOARDS);	/* checked */
+	p->board = (uint8) board;
+	p->board_fee = DatumGetInt64(col_notnull(tt, row, 6));
+	p->refundable = DatumGetBool(col_notnull(tt, row, 7));
+	v = col(tt, row, 8, &isnull);
+	p->cancel_days = isnull ? 0 : DatumGetInt32(v);
+	p->adjust_percent = DatumGetInt32(col_notnull(tt, row, 9));
+	p->adjust_amount = DatumGetInt64(col_notnull(tt, row, 10));
+	p->min_stay = DatumGetInt32(col_notnull(tt, row, 11));
+	v = col(tt, row, 12, &isnull);
+	p->max_stay = isnull ? PG_INT32_MAX : DatumGetInt32(v);
+	v = col(tt, row, 13, &isnull);
+	p->min_days_ahead = isnull ? -1 : DatumGetInt32(v);
+	v = col(tt, row, 14, &isnull);
+	p->max_days_ahead = isnull ? -1 : DatumGetInt32(v);
+}
+
+/*
+ * The standard plan 0 of a hotel without a row for it: one copy per
+ * generation, shared by all such hotels.
+ */
+static const PricingPlan *
+standard_plan(LoadState *st)
+{
+	if (st->standard == NULL)
+	{
+		PricingPlan *p = MemoryContextAllocZero(st->cxt, sizeof(PricingPlan));
+		text	   *name = cstring_to_text("standard");
+		text	   *copy = MemoryContextAlloc(st->cxt, VARSIZE(name));
+
+		memcpy(copy, name, VARSIZE(name));
+		p->plan_id = 0;
+		p->name = copy;
+		p->all_rooms = true;
+		p->board = PRICING_BOARD_ROOM_ONLY;
+		p->refundable = true;
+		p->min_stay = 1;
+		p->max_stay = PG_INT32_MAX;
+		p->min_days_ahead = -1;
+		p->max_days_ahead = -1;
+		st->standard = p;
+	}
+	return st->standard;
+}
+
+/*
+ * Occupancy rows, a room's by occupants.
+ */
+static void
+load_occupancy(LoadState *st)
+{
+	uint64		n;
+	uint64		i = 0;
+
+	if (!st->v11)
+		return;
+	run_query("SELECT hotel_id::int8 AS \"pricing.occupancy.hotel_id\","
+			  " room_id::int4 AS \"pricing.occupancy.room_id\","
+			  " occupants::int2 AS \"pricing.occupancy.occupants\","
+			  " (adjust_percent * 100)::int4 AS \"pricing.occupancy.adjust_percent\""
+			  " FROM pricing.occupancy ORDER BY 1, 2, 3");
+	n = SPI_processed;
+	while (i < n)
+	{
+		int64		hotel_id = DatumGetInt64(col_notnull(SPI_tuptable, i, 1));
+		int32		room_id = DatumGetInt32(col_notnull(SPI_tuptable, i, 2));
+		RoomEntry  *entry = find_room(st, "occupancy", hotel_id, room_id);
+		PricingRoom *room = &entry->block->rooms[entry->slot];
+		PricingOccupancy *occ;
+		uint64		j = i;
+
+		while (j < n && DatumGetInt64(col_notnull(SPI_tuptable, j, 1)) == hotel_id &&
+			   DatumGetInt32(col_notnull(SPI_tuptable, j, 2)) == room_id)
+			j++;
+		if (j - i > PG_INT16_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("pricing.occupancy holds too many rows for room %d of hotel " INT64_FORMAT,
+							room_id, hotel_id)));
+		occ = MemoryContextAlloc(st->cxt, sizeof(PricingOccupancy) * (j - i));
+		room->nocc = (int16) (j - i);
+		room->min_occupancy = 0;
+		for (uint64 row = i; row < j; row++)
+		{
+			PricingOccupancy *o = &occ[row - i];
+
+			o->occupants = DatumGetInt16(col_notnull(SPI_tuptable, row, 3));
+			o->percent = DatumGetInt32(col_notnull(SPI_tuptable, row, 4));
+			if (row > i && o->occupants == o[-1].occupants)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("pricing.occupancy holds %d occupants of room %d of hotel " INT64_FORMAT " twice",
+								o->occupants, room_id, hotel_id),
+						 errdetail("The index relies on the primary key of pricing.occupancy.")));
+			room->min_occupancy = Min(room->min_occupancy, o->percent);
+		}
+		room->occ = occ;
+		i = j;
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * The room of a row of table, which must exist: the foreign key says so,
+ * but the tables are the user's.
+ */
+static RoomEntry *
+find_room(LoadState *st, const char *table, int64 hotel_id, int32 room_id)
+{
+	RoomKey		key;
+	RoomEntry  *entry;
+
+	key.hotel_id = hotel_id;
+	key.room_id = room_id;
+	entry = room_hash_lookup(st->rooms, key);
+	if (entry == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("pricing.%s holds a row of room %d of hotel " INT64_FORMAT ", which pricing.room does not have",
+						table, room_id, hotel_id),
+				 errdetail("The index relies on the foreign key of pricing.%s.", table)));
+	return entry;
+}
+
 static void
 load_discounts(LoadState *st)
 {
 	uint64		n;
 	uint64		i = 0;
 
-	run_query("SELECT hotel_id::int8 AS \"pricing.discount.hotel_id\","
-			  " room_id::int4, (percent * 100)::int4 AS \"pricing.discount.percent\","
-			  " min_nights::int4 AS \"pricing.discount.min_nights\","
-			  " checkin_from::date, checkin_to::date, min_days_ahead::int4"
-			  " FROM pricing.discount ORDER BY 1");
+	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.discount.hotel_id\","
+					   " room_id::int4, (percent * 100)::int4 AS \"pricing.discount.percent\","
+					   " min_nights::int4 AS \"pricing.discount.min_nights\","
+					   " checkin_from::date, checkin_to::date, min_days_ahead::int4, %s"
+					   " FROM pricing.discount ORDER BY 1",
+					   st->v11 ? "plan_id::int4" : "NULL::int4"));
 	n = SPI_processed;
 
 	while (i < n)
@@ -640,6 +1005,10 @@ load_discounts(LoadState *st)
 			d->checkin_to = isnull ? DATEVAL_NOEND : DatumGetDateADT(v);
 			v = col(tt, k, 7, &isnull);
 			d->min_days_ahead = isnull ? -1 : DatumGetInt32(v);
+			v = col(tt, k, 8, &isnull);
+			d->plan_id = isnull ? -1 : DatumGetInt32(v);
+			if (d->plan_id < -1)
+				d->plan_id = -2;	/* matches no plan, as no plan_id is negative */
 
 			/* an upper bound of any stay's discount, for pruning */
 			for (int32 r = 0; r < h->nrooms; r++)
@@ -697,6 +1066,8 @@ load_rates(LoadState *st)
 				a_available,
 				a_min_stay,
 				a_cta,
+				a_max_stay,
+				a_ctd,
 				a_max;
 	DateADT		first = st->index->first_date;
 	RoomEntry  *last = NULL;
@@ -708,15 +1079,17 @@ load_rates(LoadState *st)
 	/* no executor here to check the privilege the queries above need */
 	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, "rate");
-	a_hotel = rate_column(rel, "hotel_id", INT8OID);
-	a_room = rate_column(rel, "room_id", INT4OID);
-	a_date = rate_column(rel, "stay_date", DATEOID);
-	a_price = rate_column(rel, "price", NUMERICOID);
-	a_available = rate_column(rel, "available", INT4OID);
-	a_min_stay = rate_column(rel, "min_stay", INT2OID);
-	a_cta = rate_column(rel, "closed_to_arrival", BOOLOID);
+	a_hotel = rate_column(rel, "hotel_id", INT8OID, false);
+	a_room = rate_column(rel, "room_id", INT4OID, false);
+	a_date = rate_column(rel, "stay_date", DATEOID, false);
+	a_price = rate_column(rel, "price", NUMERICOID, false);
+	a_available = rate_column(rel, "available", INT4OID, false);
+	a_min_stay = rate_column(rel, "min_stay", INT2OID, false);
+	a_cta = rate_column(rel, "closed_to_arrival", BOOLOID, false);
+	a_max_stay = rate_column(rel, "max_stay", INT2OID, !st->v11);
+	a_ctd = rate_column(rel, "closed_to_departure", BOOLOID, !st->v11);
 	a_max = Max(Max(Max(a_hotel, a_room), Max(a_date, a_price)),
-				Max(Max(a_available, a_min_stay), a_cta));
+				Max(Max(a_available, a_min_stay), Max(a_cta, Max(a_max_stay, a_ctd))));
 
 	slot = table_slot_create(rel, NULL);
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
@@ -730,6 +1103,9 @@ load_rates(LoadState *st)
 		int64		price;
 		int32		available;
 		int			min_stay;
+		int			max_stay = PRICING_NO_MAX_STAY;
+		bool		ctd = false;
+		uint8	   *e;
 
 		if ((++nseen & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -770,13 +1146,25 @@ load_rates(LoadState *st)
 		min_stay = DatumGetInt16(slot_notnull(slot, a_min_stay));
 		if (min_stay < 1)
 			rate_check_error("min_stay", "a value below 1", &key, first + (DateADT) night);
+		if (a_max_stay != InvalidAttrNumber && !slot->tts_isnull[a_max_stay - 1])
+		{
+			max_stay = DatumGetInt16(slot->tts_values[a_max_stay - 1]);
+			if (max_stay < 1)
+				rate_check_error("max_stay", "a value below 1", &key, first + (DateADT) night);
+			max_stay = Min(max_stay, PRICING_NO_MAX_STAY);
+		}
+		if (a_ctd != InvalidAttrNumber)
+			ctd = DatumGetBool(slot_notnull(slot, a_ctd));
 		if (price < PRICING_NARROW_PRICE_LIMIT)
 			b->cum[at + b->nrooms] = (uint32) price;	/* row night + 1 */
 		else
 			add_wide_rate(st, b, entry->slot, (int32) night, price);
-		b->nights[2 * at] = available > 0 ? 1 : 0;
-		b->nights[2 * at + 1] = DatumGetBool(slot_notnull(slot, a_cta)) ? 0 :
-			(uint8) Min(min_stay, 255);
+
+		/* a sellable flag until finish_blocks() makes it a run */
+		e = b->nights + PRICING_NIGHT_BYTES * at;
+		e[0] = (available > 0 ? 1 : 0) | (ctd ? PRICING_NIGHT_CTD : 0);
+		e[1] = DatumGetBool(slot_notnull(slot, a_cta)) ? 0 : (uint8) Min(min_stay, 255);
+		e[2] = (uint8) max_stay;
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
@@ -784,9 +1172,13 @@ load_rates(LoadState *st)
 	st->index->nrates = nrates;
 }
 
-/* the attribute number of a column of pricing.rate, checking its type */
+/*
+ * The attribute number of a column of pricing.rate, checking its type;
+ * InvalidAttrNumber when missing_ok and it has no such column (the columns
+ * of version 1.1 in an installation of 1.0).
+ */
 static AttrNumber
-rate_column(Relation rel, const char *name, Oid type)
+rate_column(Relation rel, const char *name, Oid type, bool missing_ok)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 
@@ -803,6 +1195,8 @@ rate_column(Relation rel, const char *name, Oid type)
 							name, format_type_be(att->atttypid), format_type_be(type))));
 		return att->attnum;
 	}
+	if (missing_ok)
+		return InvalidAttrNumber;
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("column \"%s\" of relation \"pricing.rate\" does not exist", name)));
@@ -985,16 +1379,24 @@ finish_blocks(LoadState *st)
 				for (int32 d = 1; d <= ndays; d++)
 					b->rooms[s].cum64[d] += b->rooms[s].cum64[d - 1];
 
-		/* runs of sellable nights, from the last night backwards */
+		/*
+		 * runs of sellable nights, from the last night backwards, saturated
+		 * at PRICING_RUN_MAX; the closed-to-departure bit stays
+		 */
 		for (int32 d = ndays - 1; d >= 0; d--)
 		{
-			uint8	   *row = b->nights + 2 * d * n;
+			uint8	   *row = b->nights + PRICING_NIGHT_BYTES * d * n;
 
 			for (Size s = 0; s < n; s++)
 			{
-				int			next = d + 1 < ndays ? row[2 * (s + n)] : 0;
+				uint8	   *e = row + PRICING_NIGHT_BYTES * s;
+				int			next = d + 1 < ndays ?
+					(e[PRICING_NIGHT_BYTES * n] & PRICING_RUN_MAX) : 0;
 
-				row[2 * s] = row[2 * s] ? (uint8) Min(next + 1, 255) : 0;
+				if (e[0] & 1)
+					e[0] = (e[0] & PRICING_NIGHT_CTD) | (uint8) Min(next + 1, PRICING_RUN_MAX);
+				else
+					e[0] &= PRICING_NIGHT_CTD;
 			}
 		}
 		CHECK_FOR_INTERRUPTS();
@@ -1006,7 +1408,7 @@ city_orders(PricingCity *city, void *arg)
 {
 	LoadState  *st = (LoadState *) arg;
 
-	pricing_city_orders(st->cxt, city, st->ndays);
+	pricing_city_orders(st->cxt, city, st->ndays, st->index->fx);
 }
 
 /*
@@ -1091,7 +1493,7 @@ foreign_key_error(const char *table, int64 hotel_id)
 static inline Size
 room_bytes(int32 ndays)
 {
-	return 2 * (Size) ndays + sizeof(uint32) * ((Size) ndays + 1);
+	return PRICING_NIGHT_BYTES * (Size) ndays + sizeof(uint32) * ((Size) ndays + 1);
 }
 
 static int

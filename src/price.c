@@ -1,82 +1,201 @@
 /*-------------------------------------------------------------------------
  *
  * price.c
- *		The price of a stay in one room: the arithmetic of
- *		doc/reference.md ("The price of a stay") in integer cents.
+ *		The price of an offer, a room sold under one of its hotel's rate
+ *		plans: the arithmetic of doc/reference.md ("The price of an
+ *		offer") in integer cents, and the rules that make an offer
+ *		eligible, one by one for pricing.explain.
  *
- * Every amount is an exact count of cents; the only divisions are the two
- * roundings the contract names (discount and VAT), done as round half away
- * from zero, which for the non-negative amounts that occur here is
+ * Every amount is an exact count of cents; the only divisions are the
+ * roundings the contract names (occupancy, plan adjustment, discount and
+ * VAT), each round half away from zero on a non-negative amount, which is
  * (x + 5000) / 10000 on hundredths of a percent.  The arithmetic runs in
  * 128-bit integers: guests, nights and amounts near their column limits
  * multiply past 64 bits, and a wrong total is worse than a slow one.
  *
- * This is the hot path of pricing.cheapest(): no allocation, no lookups,
- * just the room's entries in its block and the hotel's discounts.
+ * Plans and occupancy change the sum of a stay, never a single night, so
+ * every offer of a room is priced from the room's one rack price (the
+ * prefix sums of its nightly prices): the plans of a hotel cost nothing in
+ * the arena but their description.
+ *
+ * This is the hot path of the searches: no allocation, no lookups, just
+ * the room's entries in its block, its hotel's plans and discounts.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+
 #include "pricing.h"
 
 static inline int32 best_discount(const PricingHotel *hotel,
 								  const PricingRoom *room,
+								  const PricingPlan *plan,
 								  const PricingStay *stay);
 static inline int128 percent_of(int128 cents, int32 pct);
 
 /*
- * Price the stay in the hotel's room r (an index into its block), if the
- * room is eligible.  The caller has checked that the stay lies inside the
- * index's window and is at most PRICING_MAX_NIGHTS_LIMIT nights long.
+ * The party as the hotel counts it, by the hotel's ages.
  */
-bool
-pricing_room_price(const PricingHotel *hotel, int32 r,
-				   const PricingStay *stay, PricingPrice *p)
+void
+pricing_hotel_guests(const PricingHotel *hotel, const PricingParty *party,
+					 PricingGuests *g)
 {
-	const PricingBlock *b = hotel->block;
-	const PricingRoom *room = &b->rooms[r];
+	int32		below_infant = party->below[hotel->infant_age];
+	int32		below_child = party->below[hotel->child_age];
 
-	if (stay->guests > room->max_guests || !pricing_room_open(b, r, stay))
-		return false;
-	pricing_price(hotel, room, pricing_room_base(b, r, stay), stay, p);
-	return true;
+	g->infants = below_infant;
+	g->young = below_child - below_infant;
+	g->adults = party->adults + party->nchildren - below_child;
+	g->occupants = g->adults + g->young;
 }
 
 /*
- * The price of the stay in an eligible room whose base price is known
- * (doc/reference.md, "The price of a stay").
+ * Rule 5: whether the plan sells the room for the stay.
+ */
+bool
+pricing_plan_fits(const PricingPlan *plan, const PricingRoom *room,
+				  const PricingStay *stay)
+{
+	if (!plan->all_rooms && plan->room_id != room->room_id)
+		return false;
+	return pricing_explain_plan(plan, stay) == PRICING_OFFERED;
+}
+
+/*
+ * The stay restrictions of a plan that the stay breaks, the first in the
+ * order of doc/reference.md, or PRICING_OFFERED.
+ */
+PricingReason
+pricing_explain_plan(const PricingPlan *plan, const PricingStay *stay)
+{
+	int64		ahead = (int64) stay->checkin - stay->booking_date;
+
+	if (stay->nights < plan->min_stay)
+		return PRICING_PLAN_MIN_STAY;
+	if (stay->nights > plan->max_stay)
+		return PRICING_PLAN_MAX_STAY;
+	if (plan->min_days_ahead >= 0 && ahead < plan->min_days_ahead)
+		return PRICING_BOOKED_TOO_LATE;
+	if (plan->max_days_ahead >= 0 && ahead > plan->max_days_ahead)
+		return PRICING_BOOKED_TOO_EARLY;
+	return PRICING_OFFERED;
+}
+
+/*
+ * The occupancy percent of the room for this many occupants, in
+ * hundredths; 0 when the room has no row for them.
+ */
+int32
+pricing_occupancy_percent(const PricingRoom *room, int32 occupants)
+{
+	for (int i = 0; i < room->nocc; i++)
+		if (room->occ[i].occupants == occupants)
+			return room->occ[i].percent;
+	return 0;
+}
+
+/*
+ * The price of an eligible offer whose rack price (the sum of the nightly
+ * prices) is known; occupancy is the room's percent for the party's
+ * occupants.
  */
 void
-pricing_price(const PricingHotel *hotel, const PricingRoom *room, int64 base,
-			  const PricingStay *stay, PricingPrice *p)
+pricing_offer_price(const PricingHotel *hotel, const PricingRoom *room,
+					const PricingPlan *plan, int64 rack, int32 occupancy,
+					const PricingStay *stay, const PricingGuests *g,
+					PricingPrice *p)
 {
 	int32		n = stay->nights;
+	int128		occupied;
 	int128		subtotal;
 	int128		net;
+	int32		spare_beds = Max(room->base_guests - g->adults, 0);
 
-	p->base = base;
-	p->extra = (int128) Max(stay->guests - room->base_guests, 0) *
-		room->extra_fee * n;
+	occupied = occupancy == 0 ? rack : percent_of(rack, 10000 + occupancy);
+	p->base = percent_of(occupied, 10000 + plan->adjust_percent) +
+		(int128) plan->adjust_amount * n;
+	if (p->base < 0)
+		p->base = 0;
+	p->extra = ((int128) Max(g->adults - room->base_guests, 0) * room->extra_fee +
+				(int128) Max(g->young - spare_beds, 0) * room->child_fee) * n;
 	subtotal = p->base + p->extra;
 	p->discount = hotel->ndiscounts == 0 ? 0 :
-		percent_of(subtotal, best_discount(hotel, room, stay));
+		percent_of(subtotal, best_discount(hotel, room, plan, stay));
+	p->board_fees = (int128) plan->board_fee * g->occupants * n;
 	p->fees = hotel->fee_stay +
 		(int128) hotel->fee_night * n +
-		(int128) hotel->fee_guest_night * stay->guests * n;
-	net = subtotal - p->discount + p->fees;
+		(int128) hotel->fee_guest_night * g->occupants * n;
+	net = subtotal - p->discount + p->board_fees + p->fees;
 	p->vat = percent_of(net, hotel->vat_percent);
-	p->city_tax = (int128) hotel->city_tax * stay->guests * n;
+	p->city_tax = (int128) hotel->city_tax * g->adults * n;
 	p->total = net + p->vat + p->city_tax;
 }
 
 /*
+ * The last day the offer may be cancelled free of charge, or
+ * DATEVAL_NOBEGIN when there is none (not refundable, or too late).
+ */
+DateADT
+pricing_free_cancel_until(const PricingPlan *plan, const PricingStay *stay)
+{
+	int64		until = (int64) stay->checkin - plan->cancel_days;
+
+	if (!plan->refundable || until < stay->booking_date)
+		return DATEVAL_NOBEGIN;
+	return (DateADT) until;
+}
+
+/*
+ * Rules 1 to 4 for room r of block b: the first the stay breaks, or
+ * PRICING_OFFERED; for no_rate and sold_out, the first such night in
+ * *night.  The stay lies inside the window.
+ */
+PricingReason
+pricing_explain_room(const PricingBlock *b, int32 r, const PricingStay *stay,
+					 const PricingGuests *g, DateADT *night)
+{
+	const PricingRoom *room = &b->rooms[r];
+	const uint8 *e = pricing_night(b, r, stay->first);
+	int32		co = stay->first + stay->nights;
+
+	if (g->occupants > room->max_guests)
+		return PRICING_TOO_MANY_GUESTS;
+	if (g->infants > room->max_infants)
+		return PRICING_TOO_MANY_INFANTS;
+	for (int32 d = stay->first; d < co; d++)
+		if (pricing_night(b, r, d)[2] == 0)
+		{
+			*night = stay->checkin + (d - stay->first);
+			return PRICING_NO_RATE;
+		}
+	for (int32 d = stay->first; d < co; d++)
+		if ((pricing_night(b, r, d)[0] & PRICING_RUN_MAX) == 0)
+		{
+			*night = stay->checkin + (d - stay->first);
+			return PRICING_SOLD_OUT;
+		}
+	if (e[1] == 0)
+		return PRICING_CLOSED_TO_ARRIVAL;
+	if (e[1] > stay->nights)
+		return PRICING_MIN_STAY;
+	if (e[2] < stay->nights)
+		return PRICING_MAX_STAY;
+	if (co < stay->ndays && (pricing_night(b, r, co)[0] & PRICING_NIGHT_CTD))
+		return PRICING_CLOSED_TO_DEPARTURE;
+	Assert(pricing_room_open(b, r, stay));
+	return PRICING_OFFERED;
+}
+
+/*
  * The best percent among the hotel's discounts that apply to this stay in
- * this room, in hundredths; discounts never stack.
+ * this room under this plan, in hundredths; discounts never stack.
  */
 static inline int32
 best_discount(const PricingHotel *hotel, const PricingRoom *room,
-			  const PricingStay *stay)
+			  const PricingPlan *plan, const PricingStay *stay)
 {
 	int32		best = 0;
 
@@ -87,6 +206,8 @@ best_discount(const PricingHotel *hotel, const PricingRoom *room,
 		if (d->percent <= best)
 			continue;
 		if (!d->all_rooms && d->room_id != room->room_id)
+			continue;
+		if (d->plan_id >= 0 && d->plan_id != plan->plan_id)
 			continue;
 		if (stay->nights < d->min_nights)
 			continue;
@@ -101,14 +222,77 @@ best_discount(const PricingHotel *hotel, const PricingRoom *room,
 }
 
 /*
- * round(x * pct / 100, 2) with pct in hundredths of a percent, x >= 0.
- * Realistic amounts take the 64-bit path, whose division by a constant the
- * compiler turns into a multiplication; 128-bit division is a libgcc call.
+ * round(x * pct / 100, 2) with pct in hundredths of a percent, x >= 0 and
+ * pct >= 0.  Realistic amounts take the 64-bit path, whose division by a
+ * constant the compiler turns into a multiplication; 128-bit division is
+ * a libgcc call.
  */
 static inline int128
 percent_of(int128 cents, int32 pct)
 {
-	if (cents <= PG_INT64_MAX / 10000)
+	Assert(cents >= 0 && pct >= 0);
+	if (cents <= PG_INT64_MAX / 20000)
 		return ((int64) cents * pct + 5000) / 10000;
 	return (cents * pct + 5000) / 10000;
+}
+
+/*
+ * Convert a total in cents from currency index->fx[from] to index->fx[to]:
+ * round(total * from.per_unit / to.per_unit, 2), in numeric arithmetic, so
+ * that the result is the one SQL gives, rounding of the division included.
+ * The few conversions a search makes are of the totals that may enter its
+ * result.
+ */
+bool
+pricing_convert(const PricingIndex *index, int32 from, int32 to,
+				int128 cents, int128 *converted)
+{
+	Datum		x;
+
+	if (from < 0 || to < 0)
+		return false;
+	if (from == to)
+	{
+		*converted = cents;
+		return true;
+	}
+	x = DirectFunctionCall2(numeric_mul, pricing_cents_numeric(cents),
+							NumericGetDatum(index->fx[from].per_unit));
+	x = DirectFunctionCall2(numeric_div, x,
+							NumericGetDatum(index->fx[to].per_unit));
+	x = DirectFunctionCall2(numeric_round, x, Int32GetDatum(2));
+	x = DirectFunctionCall2(numeric_mul, x,
+							DirectFunctionCall1(int8_numeric, Int64GetDatum(100)));
+	*converted = DatumGetInt64(DirectFunctionCall1(numeric_int8, x));
+	return true;
+}
+
+/*
+ * An amount in cents as numeric with scale 2.
+ */
+Datum
+pricing_cents_numeric(int128 cents)
+{
+	char		buf[64];
+	char	   *p = buf + sizeof(buf);
+	bool		neg = cents < 0;
+	uint128		v;
+
+	if (cents >= PG_INT64_MIN && cents <= PG_INT64_MAX)
+		return NumericGetDatum(int64_div_fast_to_numeric((int64) cents, 2));
+
+	/* beyond 64 bits: spell it out; no realistic price gets here */
+	v = neg ? -(uint128) cents : (uint128) cents;
+	*--p = '\0';
+	for (int i = 0; v > 0 || i < 3; i++)
+	{
+		if (i == 2)
+			*--p = '.';
+		*--p = '0' + (int) (v % 10);
+		v /= 10;
+	}
+	if (neg)
+		*--p = '-';
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(p),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }

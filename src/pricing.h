@@ -91,13 +91,25 @@ pricing_today(TimestampTz now)
  * through memory in order.  cheapest() visits only the few hotels its scan
  * order leads to, a handful of entries in each.
  */
+/* an occupancy row of a room: its price adjusted for this many occupants */
+typedef struct PricingOccupancy
+{
+	int16		occupants;
+	int32		percent;		/* hundredths of a percent, -10000 .. 10000 */
+} PricingOccupancy;
+
 typedef struct PricingRoom
 {
 	int32		room_id;
 	int16		max_guests;
 	int16		base_guests;
+	int16		max_infants;
+	int16		nocc;			/* its occupancy rows, by occupants */
 	int32		max_discount;	/* its hotel's largest discount, hundredths */
+	int32		min_occupancy;	/* the lowest occupancy percent, or 0 */
 	int64		extra_fee;		/* cents per extra guest per night */
+	int64		child_fee;		/* cents per extra young child per night */
+	const PricingOccupancy *occ;
 	int64	   *cum64;			/* exact prefix sums of a wide room, else NULL */
 } PricingRoom;
 
@@ -109,11 +121,17 @@ typedef struct PricingBlock
 	PricingRoom *rooms;			/* a hotel's rooms adjacent, by room_id */
 
 	/*
-	 * Two bytes per room and night, at nights[2 * (d * nrooms + r)]: the
-	 * number of consecutive sellable nights of room r starting at night d
-	 * (0 when night d has no rate or nothing available), saturated at 255;
-	 * then 0 when a stay cannot arrive on night d (closed to arrival), else
-	 * its minimum stay, saturated at 255.
+	 * PRICING_NIGHT_BYTES bytes per room and night, at
+	 * nights[PRICING_NIGHT_BYTES * (d * nrooms + r)]:
+	 *
+	 * 0: the number of consecutive sellable nights of room r starting at
+	 *	  night d (0 when night d has no rate or nothing available), saturated
+	 *	  at PRICING_RUN_MAX, in the low seven bits; PRICING_NIGHT_CTD when no
+	 *	  stay may check out on night d (closed to departure);
+	 * 1: 0 when a stay cannot arrive on night d (closed to arrival, or no
+	 *	  rate), else its minimum stay, saturated at 255;
+	 * 2: 0 when night d has no rate, else the maximum stay of an arrival on
+	 *	  night d, saturated at 255 (no maximum: 255).
 	 */
 	uint8	   *nights;
 
@@ -130,6 +148,7 @@ typedef struct PricingBlock
 typedef struct PricingDiscount
 {
 	int32		room_id;		/* meaningful only when !all_rooms */
+	int32		plan_id;		/* -1 when NULL: every plan */
 	bool		all_rooms;
 	int32		percent;		/* hundredths of a percent */
 	int32		min_nights;
@@ -138,12 +157,46 @@ typedef struct PricingDiscount
 	int32		min_days_ahead; /* -1 when NULL */
 } PricingDiscount;
 
+/* boards, in the order min_board compares them */
+typedef enum PricingBoard
+{
+	PRICING_BOARD_ROOM_ONLY,
+	PRICING_BOARD_BREAKFAST,
+	PRICING_BOARD_HALF_BOARD,
+	PRICING_BOARD_FULL_BOARD,
+	PRICING_BOARD_ALL_INCLUSIVE
+} PricingBoard;
+
+#define PRICING_NBOARDS		5
+
+/* a rate plan of a hotel: a product its rooms are sold as */
+typedef struct PricingPlan
+{
+	int32		plan_id;
+	int32		room_id;		/* meaningful only when !all_rooms */
+	bool		all_rooms;
+	bool		refundable;
+	uint8		board;			/* PricingBoard */
+	int32		cancel_days;	/* 0 when NULL */
+	int32		adjust_percent; /* hundredths of a percent, -10000 .. 10000 */
+	int64		adjust_amount;	/* cents per night, may be negative */
+	int64		board_fee;		/* cents per occupant per night */
+	int32		min_stay;
+	int32		max_stay;		/* PG_INT32_MAX when NULL */
+	int32		min_days_ahead; /* -1 when NULL */
+	int32		max_days_ahead; /* -1 when NULL */
+	const text *name;
+} PricingPlan;
+
 typedef struct PricingHotel
 {
 	int64		hotel_id;
 	const text *name;			/* varlenas, ready to be returned */
 	const text *currency;		/* bpchar, as stored */
 	int16		stars;
+	int16		infant_age;
+	int16		child_age;
+	int16		fx;				/* its currency in index->fx, or -1 */
 	int32		vat_percent;	/* hundredths of a percent */
 	int64		city_tax;		/* cents per guest per night */
 	int64		fee_stay;		/* cents per stay */
@@ -151,10 +204,20 @@ typedef struct PricingHotel
 	int64		fee_guest_night;	/* cents per guest per night */
 	int32		ndiscounts;
 	PricingDiscount *discounts;
+	int32		nplans;			/* at least one: plan 0 comes first */
+	const PricingPlan *plans;	/* by plan_id */
 	PricingBlock *block;
 	int32		first_room;		/* its rooms: block->rooms[first_room ..] */
 	int32		nrooms;
 } PricingHotel;
+
+/* an exchange rate: one unit of a currency, in the pivot currency */
+typedef struct PricingExchange
+{
+	char		code[4];		/* without trailing blanks, as bpchar compares */
+	double		approx;			/* per_unit, for bounds only */
+	const struct NumericData *per_unit; /* exact, for conversions */
+} PricingExchange;
 
 /* city -> its hotels, a simplehash table living in the arena */
 typedef struct PricingCity
@@ -177,6 +240,15 @@ typedef struct PricingCity
 	 */
 	int32		nperiods;
 	uint64	  **orders;
+
+	/*
+	 * The same orders for searches that convert to a currency: keys are
+	 * lower bounds of the same nightly price in the pivot currency of
+	 * pricing.exchange_rate, as the bits of a non-negative float (which
+	 * order as the integers do); hotels whose currency has no exchange rate
+	 * come last, with an infinite key.
+	 */
+	uint64	  **pivot_orders;
 } PricingCity;
 
 /* hotel_id -> hotel, a simplehash table living in the arena */
@@ -203,6 +275,8 @@ typedef struct PricingIndex
 	int64		nrates;
 	Size		bytes;			/* arena bytes the generation occupies */
 	int64		change_count;	/* pricing.change_counter's sum in its snapshot */
+	int32		nfx;
+	const PricingExchange *fx;	/* pricing.exchange_rate */
 	struct pricing_city_hash *cities;
 	struct pricing_hotel_hash *hotels;
 } PricingIndex;
@@ -271,18 +345,25 @@ typedef struct PricingShared
 /* bounds.c */
 extern Size pricing_city_order_bytes(int64 nhotels, int32 ndays);
 extern void pricing_city_orders(MemoryContext cxt, PricingCity *city,
-								int32 ndays);
+								int32 ndays, const struct PricingExchange *fx);
 
 /*
- * The order in which to visit the city's hotels for a stay (bounds.c).
+ * The order in which to visit the city's hotels for a stay (bounds.c),
+ * for a search in the hotels' own currencies or converting to one.
  */
 static inline const uint64 *
-pricing_city_order(const PricingCity *city, int32 first, int32 nights)
+pricing_city_order(const PricingCity *city, int32 first, int32 nights,
+				   bool converting)
 {
+	uint64	  **orders = converting ? city->pivot_orders : city->orders;
+
 	if (nights <= PRICING_PERIOD_STAY)
-		return city->orders[first / PRICING_PERIOD_NIGHTS];
-	return city->orders[city->nperiods];
+		return orders[first / PRICING_PERIOD_NIGHTS];
+	return orders[city->nperiods];
 }
+
+/* the key of a hotel without an exchange rate in a pivot order: +Inf */
+#define PRICING_PIVOT_NONE	((uint32) 0x7F800000)
 
 /*
  * An entry of a scan order packs a hotel's bound K above its position h in
@@ -345,46 +426,146 @@ extern const PricingHotel *pricing_index_hotel(const PricingIndex *index,
 /* load.c */
 extern PricingIndex *pricing_load_index(MemoryContext cxt);
 
+/*
+ * The layout of a room's night (see PricingBlock.nights).
+ */
+#define PRICING_NIGHT_BYTES		3
+#define PRICING_NIGHT_CTD		0x80
+#define PRICING_RUN_MAX			127
+#define PRICING_NO_MAX_STAY		255
+
 /* price.c */
+
+/* a stay: its nights in the index's window and its dates */
 typedef struct PricingStay
 {
 	int32		first;			/* index of the check-in night in the window */
 	int32		nights;
-	int32		guests;
+	int32		ndays;			/* nights in the window */
 	DateADT		checkin;
 	DateADT		booking_date;
 } PricingStay;
+
+/*
+ * A party: its adults and the ages of its children.  Which children count
+ * as adults, young children or infants depends on the hotel's ages, so
+ * each hotel's view of the party comes from below[], the number of
+ * children younger than each age.
+ */
+#define PRICING_MAX_CHILDREN	16
+#define PRICING_MAX_CHILD_AGE	17
+
+typedef struct PricingParty
+{
+	int32		adults;
+	int32		nchildren;
+	int32		below[PRICING_MAX_CHILD_AGE + 2];
+} PricingParty;
+
+/* a party as a hotel counts it */
+typedef struct PricingGuests
+{
+	int32		adults;			/* A: adults and children aged child_age or more */
+	int32		young;			/* C: young children */
+	int32		infants;		/* I */
+	int32		occupants;		/* O = A + C */
+} PricingGuests;
 
 typedef struct PricingPrice
 {
 	int128		base;
 	int128		extra;
 	int128		discount;
+	int128		board_fees;
 	int128		fees;
 	int128		vat;
 	int128		city_tax;
 	int128		total;
 } PricingPrice;
 
-extern void pricing_price(const PricingHotel *hotel, const PricingRoom *room,
-						  int64 base, const PricingStay *stay,
-						  PricingPrice *price);
-extern bool pricing_room_price(const PricingHotel *hotel, int32 room,
-							   const PricingStay *stay, PricingPrice *price);
+/* why an offer is not eligible: explain's reasons, in the order tested */
+typedef enum PricingReason
+{
+	PRICING_OFFERED,
+	PRICING_OUTSIDE_WINDOW,
+	PRICING_TOO_MANY_GUESTS,
+	PRICING_TOO_MANY_INFANTS,
+	PRICING_NO_RATE,
+	PRICING_SOLD_OUT,
+	PRICING_CLOSED_TO_ARRIVAL,
+	PRICING_MIN_STAY,
+	PRICING_MAX_STAY,
+	PRICING_CLOSED_TO_DEPARTURE,
+	PRICING_PLAN_MIN_STAY,
+	PRICING_PLAN_MAX_STAY,
+	PRICING_BOOKED_TOO_LATE,
+	PRICING_BOOKED_TOO_EARLY
+} PricingReason;
+
+extern void pricing_hotel_guests(const PricingHotel *hotel,
+								 const PricingParty *party,
+								 PricingGuests *guests);
+extern bool pricing_plan_fits(const PricingPlan *plan, const PricingRoom *room,
+							  const PricingStay *stay);
+extern int32 pricing_occupancy_percent(const PricingRoom *room,
+									   int32 occupants);
+extern void pricing_offer_price(const PricingHotel *hotel,
+								const PricingRoom *room,
+								const PricingPlan *plan, int64 rack,
+								int32 occupancy, const PricingStay *stay,
+								const PricingGuests *guests,
+								PricingPrice *price);
+extern DateADT pricing_free_cancel_until(const PricingPlan *plan,
+										 const PricingStay *stay);
+extern PricingReason pricing_explain_room(const PricingBlock *b, int32 r,
+										  const PricingStay *stay,
+										  const PricingGuests *guests,
+										  DateADT *night);
+extern PricingReason pricing_explain_plan(const PricingPlan *plan,
+										  const PricingStay *stay);
+extern bool pricing_convert(const PricingIndex *index, int32 from, int32 to,
+							int128 cents, int128 *converted);
+extern Datum pricing_cents_numeric(int128 cents);
+
+/* the night entry of room r of block b for night d */
+static inline const uint8 *
+pricing_night(const PricingBlock *b, int32 r, int32 d)
+{
+	return b->nights + PRICING_NIGHT_BYTES * ((Size) d * b->nrooms + r);
+}
 
 /*
- * Whether room r of block b can be sold for the stay: every night sellable,
- * arrival open, minimum stay met.  Guests are checked by the caller.
+ * Whether room r of block b can be sold for the stay, rules 2 to 4 of
+ * doc/reference.md: every night sellable, arrival open, minimum and
+ * maximum stay met, departure open.  Guests are checked by the caller.
+ * Runs are saturated at PRICING_RUN_MAX nights: a longer stay follows
+ * them, a run at a time.
  */
 static inline bool
 pricing_room_open(const PricingBlock *b, int32 r, const PricingStay *stay)
 {
-	const uint8 *e = b->nights + 2 * ((Size) stay->first * b->nrooms + r);
+	const uint8 *e = pricing_night(b, r, stay->first);
+	int32		co = stay->first + stay->nights;
 
-	return e[0] >= stay->nights && e[1] != 0 && e[1] <= stay->nights;
+	if (unlikely((e[0] & PRICING_RUN_MAX) < stay->nights))
+	{
+		int32		d = stay->first;
+
+		while ((pricing_night(b, r, d)[0] & PRICING_RUN_MAX) == PRICING_RUN_MAX)
+		{
+			d += PRICING_RUN_MAX;
+			if (d >= co)
+				break;
+		}
+		if (d < co && (pricing_night(b, r, d)[0] & PRICING_RUN_MAX) < co - d)
+			return false;
+	}
+	if (e[1] == 0 || e[1] > stay->nights || e[2] < stay->nights)
+		return false;
+	return co >= stay->ndays || !(pricing_night(b, r, co)[0] & PRICING_NIGHT_CTD);
 }
 
-/* the base price of the stay in room r of block b, in cents */
+/* the rack price of the stay in room r of block b, in cents */
 static inline int64
 pricing_room_base(const PricingBlock *b, int32 r, const PricingStay *stay)
 {
@@ -398,26 +579,62 @@ pricing_room_base(const PricingBlock *b, int32 r, const PricingStay *stay)
 
 /* scan.c */
 
-/* a hotel's best price for a stay: a row of pricing.cheapest() */
+/*
+ * What a search asks beyond the stay and the party: which plans count
+ * (cheapest and quote know plan 0 only), and in which currency totals
+ * are ranked (fx < 0: the hotels' own).
+ */
+typedef struct PricingSearch
+{
+	bool		plan0_only;
+	uint8		min_board;
+	bool		free_cancellation;
+	int32		min_stars;
+	int32		fx;				/* index->fx of the requested currency, or -1 */
+	const PricingIndex *index;
+} PricingSearch;
+
+/* a hotel's best offer for a stay: a row of pricing.search() */
 typedef struct PricingCandidate
 {
-	int128		total;
+	int128		total;			/* converted when the search converts */
 	const PricingHotel *hotel;
+	const PricingPlan *plan;
 	int32		room_id;
 } PricingCandidate;
 
-/* a room's price for a stay: a row of pricing.quote() */
-typedef struct PricingQuoteRow
+/* an offer of a hotel: a row of pricing.offers() and pricing.quote() */
+typedef struct PricingOfferRow
 {
 	PricingPrice price;
 	int32		room_id;
-} PricingQuoteRow;
+	const PricingPlan *plan;
+} PricingOfferRow;
+
+/* a row of pricing.explain() */
+typedef struct PricingExplainRow
+{
+	int32		room_id;
+	int32		plan_id;
+	PricingReason reason;
+	DateADT		night;			/* DATEVAL_NOBEGIN when none */
+} PricingExplainRow;
 
 extern int	pricing_scan_city(const PricingCity *city, const PricingStay *stay,
-							  int32 max_results, int32 min_stars, bool limited,
-							  int128 limit, PricingCandidate **rows);
+							  const PricingParty *party,
+							  const PricingSearch *search, int32 max_results,
+							  bool limited, int128 limit,
+							  PricingCandidate **rows);
 extern int	pricing_scan_hotel(const PricingHotel *hotel, const PricingStay *stay,
-							   PricingQuoteRow **rows);
+							   const PricingParty *party, bool plan0_only,
+							   PricingOfferRow **rows);
+extern int	pricing_explain_hotel(const PricingHotel *hotel,
+								  const PricingStay *stay, bool in_window,
+								  const PricingParty *party,
+								  PricingExplainRow **rows);
+
+/* functions.c */
+extern void pricing_init_srf(FunctionCallInfo fcinfo);
 
 /* privileges.c */
 typedef enum PricingVisibility

@@ -41,9 +41,15 @@
 
 #include "pricing.h"
 
+/*
+ * The source tables: those of version 1.0, then those 1.1 adds, which an
+ * installation of 1.0 does not have yet.
+ */
 static const char *const source_tables[] = {
-	"hotel", "room", "rate", "discount", "fee"
+	"hotel", "room", "rate", "discount", "fee",
+	"rate_plan", "occupancy", "exchange_rate"
 };
+#define SOURCE_TABLES_V10	5
 
 static void invalidate_read_cache(Datum arg, int cacheid, uint32 hashvalue);
 static bool may_read_prices(Oid user, bool raise);
@@ -126,6 +132,10 @@ may_read_prices(Oid user, bool raise)
 	for (int i = 0; i < lengthof(source_tables); i++)
 	{
 		Oid			rel = OidIsValid(nsp) ? get_relname_relid(source_tables[i], nsp) : InvalidOid;
+
+		/* an installation of 1.0, not updated yet */
+		if (!OidIsValid(rel) && i >= SOURCE_TABLES_V10)
+			continue;
 
 		/*
 		 * A source table that is gone (renamed, or dropped from the

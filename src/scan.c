@@ -2,8 +2,9 @@
  *
  * scan.c
  *		The searches over the index that answer the readers: the best
- *		hotels of a city for pricing.cheapest(), the rooms of a hotel for
- *		pricing.quote().
+ *		hotels of a city for pricing.search() and pricing.cheapest(), the
+ *		offers of a hotel for pricing.offers() and pricing.quote(), and why
+ *		a hotel offers nothing, for pricing.explain().
  *
  * The SQL surface (functions.c) checks the arguments, pins the serving
  * generation and turns what these searches find into result rows; the
@@ -15,9 +16,14 @@
  * thousands of hotels.  It keeps the best max_results hotels in a bounded
  * binary heap, visits the city's hotels cheapest bound first (bounds.c),
  * and stops at the first hotel whose bound exceeds the worst total it
- * keeps: a city of thousands of hotels costs a few dozen visits.  Within a
- * visited hotel, a room that must cost more than that total is not priced,
- * and the next hotels' memory is prefetched while one is priced.
+ * keeps: a city of thousands of hotels costs a few dozen visits.  The next
+ * hotels' memory is prefetched while one is priced.
+ *
+ * A search that asks for a currency ranks hotels by their converted
+ * totals, so it visits them in the city's pivot order, whose bounds are in
+ * the pivot currency of pricing.exchange_rate; a hotel's best offer is
+ * chosen in its own currency and only then converted, exactly as numeric
+ * arithmetic does it, and only when it may enter the result.
  *
  *-------------------------------------------------------------------------
  */
@@ -56,61 +62,138 @@ typedef struct TopK
 
 static void topk_init(TopK *top, int max_results, bool limited, int128 limit);
 static void scan_city(const PricingCity *c, const PricingStay *stay,
-					  int32 min_stars, bool limited, int128 limit, TopK *top);
+					  const PricingParty *party, const PricingSearch *search,
+					  bool limited, int128 limit, TopK *top);
+static inline bool past_bound(const TopK *top, const PricingSearch *search,
+							  uint64 entry, int32 nights);
+static bool hotel_best(const PricingHotel *h, const PricingStay *stay,
+					   const PricingParty *party, const PricingSearch *search,
+					   PricingCandidate *best);
+static inline bool plan_wanted(const PricingPlan *plan, const PricingSearch *search,
+							   const PricingStay *stay);
+static bool convert_candidate(const TopK *top, const PricingSearch *search,
+							  PricingCandidate *cand);
 static inline void offer(TopK *top, const PricingCandidate *cand);
-static inline bool costs_more_than(int64 base, int32 max_discount, int64 bound);
 static pg_attribute_always_inline void prefetch_visit(const PricingCity *c,
 													  const uint64 *order,
 													  int32 i,
 													  const PricingStay *stay);
 static int	topk_sorted(TopK *top, PricingCandidate **rows);
 static int	candidate_cmp(Datum a, Datum b, void *arg);
-static int	quote_row_cmp(const void *a, const void *b);
+static int	offer_row_cmp(const void *a, const void *b);
 
 /*
- * The best max_results hotels of the city for the stay, with stars >=
- * min_stars and, when limited, a total of at most limit cents: their
- * number, and in *rows (palloc'd) each hotel's cheapest room, by total,
+ * The best max_results hotels of the city for the stay and the party, as
+ * the search asks, with, when limited, a total of at most limit cents:
+ * their number, and in *rows (palloc'd) each hotel's best offer, by total,
  * then hotel_id.  The stay must lie inside the index's window.
  */
 int
 pricing_scan_city(const PricingCity *city, const PricingStay *stay,
-				  int32 max_results, int32 min_stars, bool limited,
-				  int128 limit, PricingCandidate **rows)
+				  const PricingParty *party, const PricingSearch *search,
+				  int32 max_results, bool limited, int128 limit,
+				  PricingCandidate **rows)
 {
 	TopK		top;
 
 	topk_init(&top, Min(max_results, city->nhotels), limited, limit);
-	scan_city(city, stay, min_stars, limited, limit, &top);
+	scan_city(city, stay, party, search, limited, limit, &top);
 	return topk_sorted(&top, rows);
 }
 
 /*
- * Every room of the hotel that is eligible for the stay, with its price:
- * their number, and in *rows (palloc'd) the rooms by total, then room_id.
- * The stay must lie inside the index's window.  The rows hold only
- * numbers, so they outlive the pin.
+ * Every eligible offer of the hotel for the stay and the party (plan 0's
+ * only, for quote), with its price: their number, and in *rows (palloc'd)
+ * the offers by total, room_id, plan_id.  The stay must lie inside the
+ * index's window.  The rows point at plans in the index: use them under
+ * the pin.
  */
 int
-pricing_scan_hotel(const PricingHotel *hotel, const PricingStay *stay,
-				   PricingQuoteRow **rows)
+pricing_scan_hotel(const PricingHotel *h, const PricingStay *stay,
+				   const PricingParty *party, bool plan0_only,
+				   PricingOfferRow **rows)
 {
-	PricingQuoteRow *found = NULL;
+	const PricingBlock *b = h->block;
+	PricingOfferRow *found = NULL;
 	int			nfound = 0;
+	int			nplans = plan0_only ? 1 : h->nplans;
+	PricingGuests g;
 
-	if (hotel->nrooms > 0)
+	pricing_hotel_guests(h, party, &g);
+	if (h->nrooms > 0)
+		found = palloc(sizeof(PricingOfferRow) * h->nrooms * nplans);
+	for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
 	{
-		found = palloc(sizeof(PricingQuoteRow) * hotel->nrooms);
-		for (int i = 0; i < hotel->nrooms; i++)
-		{
-			int32		r = hotel->first_room + i;
+		const PricingRoom *room = &b->rooms[r];
+		int64		rack;
+		int32		occupancy;
 
-			if (pricing_room_price(hotel, r, stay, &found[nfound].price))
-				found[nfound++].room_id = hotel->block->rooms[r].room_id;
+		if (g.occupants > room->max_guests || g.infants > room->max_infants ||
+			!pricing_room_open(b, r, stay))
+			continue;
+		rack = pricing_room_base(b, r, stay);
+		occupancy = pricing_occupancy_percent(room, g.occupants);
+		for (int k = 0; k < nplans; k++)
+		{
+			const PricingPlan *plan = &h->plans[k];
+
+			if (!pricing_plan_fits(plan, room, stay))
+				continue;
+			pricing_offer_price(h, room, plan, rack, occupancy, stay, &g,
+								&found[nfound].price);
+			found[nfound].room_id = room->room_id;
+			found[nfound].plan = plan;
+			nfound++;
 		}
 	}
 	if (nfound > 1)
-		qsort(found, nfound, sizeof(PricingQuoteRow), quote_row_cmp);
+		qsort(found, nfound, sizeof(PricingOfferRow), offer_row_cmp);
+	*rows = found;
+	return nfound;
+}
+
+/*
+ * Why the hotel offers what it does: a row for every pair of a room and a
+ * plan that sells it, by room_id, plan_id, with the first rule the offer
+ * breaks (or PRICING_OFFERED).  When !in_window, every night of the stay
+ * is not in the index's window.
+ */
+int
+pricing_explain_hotel(const PricingHotel *h, const PricingStay *stay,
+					  bool in_window, const PricingParty *party,
+					  PricingExplainRow **rows)
+{
+	const PricingBlock *b = h->block;
+	PricingExplainRow *found;
+	int			nfound = 0;
+	PricingGuests g;
+
+	pricing_hotel_guests(h, party, &g);
+	found = palloc(sizeof(PricingExplainRow) * Max(h->nrooms * h->nplans, 1));
+	for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
+	{
+		const PricingRoom *room = &b->rooms[r];
+		PricingReason room_reason = PRICING_OUTSIDE_WINDOW;
+		DateADT		night = DATEVAL_NOBEGIN;
+
+		if (in_window)
+			room_reason = pricing_explain_room(b, r, stay, &g, &night);
+		for (int k = 0; k < h->nplans; k++)
+		{
+			const PricingPlan *plan = &h->plans[k];
+			PricingExplainRow *row = &found[nfound];
+
+			if (!plan->all_rooms && plan->room_id != room->room_id)
+				continue;
+			row->room_id = room->room_id;
+			row->plan_id = plan->plan_id;
+			row->reason = room_reason;
+			row->night = night;
+			if (room_reason == PRICING_OFFERED)
+				row->reason = pricing_explain_plan(plan, stay);
+			nfound++;
+		}
+	}
 	*rows = found;
 	return nfound;
 }
@@ -132,63 +215,152 @@ topk_init(TopK *top, int max_results, bool limited, int128 limit)
 
 /*
  * Visit the city's hotels in the order of their lower bounds for the stay's
- * period (bounds.c), price the rooms that are open for the stay, and offer
- * each hotel's cheapest (lowest room_id on ties: a hotel's rooms come in
- * room_id order).  Once max_results hotels are kept (or max_total bounds
- * the totals), the first hotel that must cost more than the worst of them
- * ends the visit, as every hotel after it does too; and a room that must
- * cost more is not priced.
+ * period (bounds.c) and offer each hotel's best offer.  Once max_results
+ * hotels are kept (or max_total bounds the totals), the first hotel that
+ * must cost more than the worst of them ends the visit, as every hotel
+ * after it does too.
  */
 static void
-scan_city(const PricingCity *c, const PricingStay *stay, int32 min_stars,
+scan_city(const PricingCity *c, const PricingStay *stay,
+		  const PricingParty *party, const PricingSearch *search,
 		  bool limited, int128 limit, TopK *top)
 {
-	const uint64 *order = pricing_city_order(c, stay->first, stay->nights);
-	int32		n = stay->nights;
+	const uint64 *order = pricing_city_order(c, stay->first, stay->nights,
+											 search->fx >= 0);
 
 	for (int32 i = 0; i < c->nhotels; i++)
 	{
 		const PricingHotel *h;
-		const PricingBlock *b;
-		PricingCandidate best = {0};
-		bool		have = false;
+		PricingCandidate best;
 
-		/* its total, and every later one, is at least n * K - 1 (bounds.c) */
-		if (top->bounded &&
-			(int64) pricing_order_bound(order[i]) * n - 1 > top->bound)
+		if (past_bound(top, search, order[i], stay->nights))
 			break;
 		prefetch_visit(c, order, i, stay);
 		h = c->hotels[pricing_order_hotel(order[i])];
-		if (h->stars < min_stars)
+		if (h->stars < search->min_stars)
 			continue;
 
-		b = h->block;
-		for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
-		{
-			const PricingRoom *room = &b->rooms[r];
-			PricingPrice p;
-			int64		base;
-
-			if (!pricing_room_open(b, r, stay) || stay->guests > room->max_guests)
-				continue;
-			base = pricing_room_base(b, r, stay);
-			if (top->bounded && costs_more_than(base, room->max_discount, top->bound))
-				continue;
-			pricing_price(h, room, base, stay, &p);
-			if (!have || p.total < best.total)
-			{
-				best.total = p.total;
-				best.hotel = h;
-				best.room_id = room->room_id;
-				have = true;
-			}
-		}
-		if (have && !(limited && best.total > limit))
+		if (hotel_best(h, stay, party, search, &best) &&
+			(search->fx < 0 || convert_candidate(top, search, &best)) &&
+			!(limited && best.total > limit))
 			offer(top, &best);
 
 		if ((i & 1023) == 1023)
 			CHECK_FOR_INTERRUPTS();
 	}
+}
+
+/*
+ * Whether the hotel of this entry of the order, and every hotel after it,
+ * must cost more than any total the heap can still take.  Every stay of n
+ * nights costs at least n * K - 5 cents in the hotel's currency (bounds.c);
+ * a pivot order's key is at most (K - 5) * per_unit of the hotel's
+ * currency, so the converted total is at least n * key / per_unit of the
+ * requested currency, less the cent of the conversion's rounding.  The
+ * floating-point arithmetic is made to err low.
+ */
+static inline bool
+past_bound(const TopK *top, const PricingSearch *search, uint64 entry,
+		   int32 nights)
+{
+	uint32		key = pricing_order_bound(entry);
+	float		pivot;
+
+	if (search->fx < 0)
+		return top->bounded && (int64) key * nights - 5 > top->bound;
+
+	/* hotels whose currency has no exchange rate come last, and count not */
+	if (key == PRICING_PIVOT_NONE)
+		return true;
+	if (!top->bounded)
+		return false;
+	memcpy(&pivot, &key, sizeof(pivot));
+	return (double) pivot * nights / search->index->fx[search->fx].approx *
+		(1.0 - 1e-9) - 1.0 > (double) top->bound;
+}
+
+/*
+ * The hotel's best offer for the stay, by its total in the hotel's own
+ * currency (ties: lowest room_id, then plan_id): false when it has none.
+ */
+static bool
+hotel_best(const PricingHotel *h, const PricingStay *stay,
+		   const PricingParty *party, const PricingSearch *search,
+		   PricingCandidate *best)
+{
+	const PricingBlock *b = h->block;
+	int			nplans = search->plan0_only ? 1 : h->nplans;
+	bool		have = false;
+	PricingGuests g;
+
+	pricing_hotel_guests(h, party, &g);
+	for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
+	{
+		const PricingRoom *room = &b->rooms[r];
+		int64		rack;
+		int32		occupancy = 0;
+
+		if (g.occupants > room->max_guests || g.infants > room->max_infants ||
+			!pricing_room_open(b, r, stay))
+			continue;
+		rack = pricing_room_base(b, r, stay);
+		if (room->nocc > 0)
+			occupancy = pricing_occupancy_percent(room, g.occupants);
+		for (int k = 0; k < nplans; k++)
+		{
+			const PricingPlan *plan = &h->plans[k];
+			PricingPrice p;
+
+			if (!plan_wanted(plan, search, stay) ||
+				!pricing_plan_fits(plan, room, stay))
+				continue;
+			pricing_offer_price(h, room, plan, rack, occupancy, stay, &g, &p);
+			if (!have || p.total < best->total)
+			{
+				best->total = p.total;
+				best->hotel = h;
+				best->plan = plan;
+				best->room_id = room->room_id;
+				have = true;
+			}
+		}
+	}
+	return have;
+}
+
+/* whether the search wants offers of this plan, whatever the room */
+static inline bool
+plan_wanted(const PricingPlan *plan, const PricingSearch *search,
+			const PricingStay *stay)
+{
+	if (plan->board < search->min_board)
+		return false;
+	return !search->free_cancellation ||
+		pricing_free_cancel_until(plan, stay) != DATEVAL_NOBEGIN;
+}
+
+/*
+ * Convert a hotel's best total to the requested currency: false when its
+ * currency has no exchange rate, or when even the least the conversion can
+ * give would not enter the heap (spared the exact conversion).
+ */
+static bool
+convert_candidate(const TopK *top, const PricingSearch *search,
+				  PricingCandidate *cand)
+{
+	const PricingExchange *fx = search->index->fx;
+	int32		from = cand->hotel->fx;
+
+	if (from < 0)
+		return false;
+	if (from == search->fx)
+		return true;
+	if (top->bounded &&
+		(double) cand->total * fx[from].approx / fx[search->fx].approx *
+		(1.0 - 1e-9) - 1.0 > (double) top->bound)
+		return false;
+	return pricing_convert(search->index, from, search->fx, cand->total,
+						   &cand->total);
 }
 
 /*
@@ -224,21 +396,6 @@ offer(TopK *top, const PricingCandidate *cand)
 }
 
 /*
- * Whether a room whose base price is base, whose hotel's discounts take at
- * most max_discount hundredths of a percent, must cost more than bound.
- * Extra guests, fees, VAT and city tax only add to a price, so its total
- * is at least base * (1 - max_discount / 100%), less half a cent of
- * rounding.  Answers false when unsure (amounts too large for the check).
- */
-static inline bool
-costs_more_than(int64 base, int32 max_discount, int64 bound)
-{
-	if (base >= ((int64) 1 << 40) || bound >= PG_INT64_MAX / 10000 - 1)
-		return false;
-	return base * (10000 - max_discount) > (bound + 1) * 10000;
-}
-
-/*
  * Always inlined: GCC deems a function made of prefetches free of effects,
  * and drops calls to it.
  */
@@ -259,7 +416,7 @@ prefetch_visit(const PricingCity *c, const uint64 *order, int32 i,
 		h = c->hotels[pricing_order_hotel(order[i + 1])];
 		b = h->block;
 		at = (Size) stay->first * b->nrooms + h->first_room;
-		prefetch(b->nights + 2 * at);
+		prefetch(b->nights + PRICING_NIGHT_BYTES * at);
 		prefetch(&b->rooms[h->first_room]);
 		prefetch(&b->cum[at]);
 		prefetch(&b->cum[at + (Size) stay->nights * b->nrooms]);
@@ -295,14 +452,16 @@ candidate_cmp(Datum a, Datum b, void *arg)
 	return 0;
 }
 
-/* quote's order: by total, then room_id */
+/* the order of offers and quote: by total, room_id, plan_id */
 static int
-quote_row_cmp(const void *a, const void *b)
+offer_row_cmp(const void *a, const void *b)
 {
-	const PricingQuoteRow *x = (const PricingQuoteRow *) a;
-	const PricingQuoteRow *y = (const PricingQuoteRow *) b;
+	const PricingOfferRow *x = (const PricingOfferRow *) a;
+	const PricingOfferRow *y = (const PricingOfferRow *) b;
 
 	if (x->price.total != y->price.total)
 		return x->price.total < y->price.total ? -1 : 1;
-	return (x->room_id > y->room_id) - (x->room_id < y->room_id);
+	if (x->room_id != y->room_id)
+		return x->room_id < y->room_id ? -1 : 1;
+	return (x->plan->plan_id > y->plan->plan_id) - (x->plan->plan_id < y->plan->plan_id);
 }
