@@ -24,7 +24,7 @@ OBJS = \
 
 EXTENSION = pricing pricing_proxy
 DATA = sql/pricing--1.0.sql sql/pricing--1.0--1.1.sql \
-	sql/pricing_proxy--1.0.sql
+	sql/pricing_proxy--1.0.sql sql/pricing_proxy--1.0--1.1.sql
 PGFILEDESC = "pricing - hotel pricing engine in shared memory"
 
 SHLIB_LINK = -lmimalloc
