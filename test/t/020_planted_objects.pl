@@ -149,6 +149,23 @@ wait_serving($primary, 'postgres', $SAMPLE_CHEAPEST, 'the sample serves');
 		  INSERT INTO pricing.fee SELECT * FROM keep; COMMIT},
 		q{BEGIN; CREATE TEMP TABLE keepd AS SELECT * FROM pricing.discount; DELETE FROM pricing.discount;
 		  INSERT INTO pricing.discount SELECT * FROM keepd; COMMIT},
+		q{INSERT INTO pricing.rate_plan (hotel_id, plan_id, name, board, board_fee, adjust_percent)
+		  VALUES (4, 1, 'Half board', 'half_board', 20, -5)},
+		q{UPDATE pricing.rate_plan SET name = name},
+		q{INSERT INTO pricing.occupancy SELECT hotel_id, room_id, 1, -10 FROM pricing.room},
+		q{UPDATE pricing.occupancy SET adjust_percent = adjust_percent},
+		q{DELETE FROM pricing.occupancy},
+		q{INSERT INTO pricing.exchange_rate VALUES ('EUR', 1), ('USD', 0.9)},
+		q{UPDATE pricing.exchange_rate SET per_unit = per_unit},
+		q{UPDATE pricing.hotel SET infant_age = infant_age, child_age = child_age},
+		q{UPDATE pricing.room SET max_infants = max_infants, extra_child_fee = extra_child_fee},
+		q{UPDATE pricing.rate SET max_stay = max_stay, closed_to_departure = closed_to_departure},
+		q{UPDATE pricing.discount SET plan_id = plan_id},
+		q{BEGIN; CREATE TEMP TABLE keepp AS SELECT * FROM pricing.rate_plan; TRUNCATE pricing.rate_plan;
+		  INSERT INTO pricing.rate_plan SELECT * FROM keepp; COMMIT},
+		q{SELECT FROM pricing.search('Berlin', current_date OPERATOR(pg_catalog.+) 3,
+		  current_date OPERATOR(pg_catalog.+) 5,
+		  children => '{4}', currency => 'EUR', min_board => 'half_board')},
 		q{SELECT pricing.refresh(true)},
 		q{SELECT pricing.refresh(false)})
 	{
