@@ -1,9 +1,12 @@
 # Data scaling with PL/Proxy: a router database with the pricing_proxy
 # extension in front of two shards, each holding the hotels of the cities
-# PL/Proxy's hash gives it.  Through the router, pricing_proxy.cheapest and
-# pricing_proxy.quote must answer exactly, row by row, what pricing.cheapest
-# and pricing.quote answer on one server holding all the data; errors keep
-# their SQLSTATE.
+# PL/Proxy's hash gives it.  Through the router, pricing_proxy.cheapest,
+# .quote, .search, .offers and .explain must answer exactly, row by row, what
+# pricing.cheapest, .quote, .search, .offers and .explain answer on one
+# server holding all the data; errors keep their SQLSTATE.  The data use
+# every table and column of 1.1 (rate plans, occupancy, children's ages,
+# stay restrictions, currencies).  CREATE EXTENSION pricing_proxy installs
+# 1.1, and ALTER EXTENSION pricing_proxy UPDATE takes 1.0 to the same 1.1.
 use strict;
 use warnings;
 
@@ -20,6 +23,78 @@ my @cities = qw(Berlin Paris Lisbon Rome Vienna);
 # The window holds the sample's 120 nights.
 my %conf = ('pricing.horizon_days' => '130');
 
+# The 1.1 part of the data, on top of the sample: computed from the ids and
+# the dates, no random(), so that every node gets the same rows.
+#  - hotels in EUR, USD, GBP, CHF and JPY (JPY has no exchange rate), with
+#    different infant and child ages (an infant_age of 0: no infants);
+#  - rooms with 0..2 infants and an extra child fee (or NULL: the guest's);
+#  - nights with a max_stay or closed to departure, and a missing night;
+#  - occupancy rows for most (room, occupants);
+#  - rate plans: a described plan 0 (board, board fee, not refundable,
+#    cancel days, restrictions) for some hotels, breakfast for all, a
+#    non-refundable one, a room-scoped half board with a minimum and maximum
+#    stay, an early-booking all inclusive, a last-minute full board whose
+#    negative amount clamps cheap rooms' base to zero, and a copy of the
+#    standard plan under another id (ties between plans);
+#  - discounts for one plan, for plan 0 or for every plan;
+#  - exchange rates of five currencies, the same rows on every shard.
+my $data_1_1 = q{
+UPDATE pricing.hotel
+   SET currency = (ARRAY['EUR', 'USD', 'GBP', 'EUR', 'CHF', 'JPY', 'EUR'])[1 + hotel_id % 7],
+       infant_age = (ARRAY[2, 3, 0, 2])[1 + hotel_id % 4],
+       child_age = (ARRAY[12, 14, 6, 18])[1 + hotel_id % 4];
+UPDATE pricing.room
+   SET max_infants = (hotel_id + room_id) % 3,
+       extra_child_fee = CASE WHEN (hotel_id + room_id) % 4 <> 0
+                              THEN (room_id * 5 + hotel_id % 3) / 2.0 END;
+UPDATE pricing.rate
+   SET max_stay = CASE WHEN (hotel_id * 7 + room_id * 3 + (stay_date - current_date)) % 11 = 0
+                       THEN 2 + hotel_id % 4 END,
+       closed_to_departure = (hotel_id * 5 + room_id + (stay_date - current_date)) % 13 = 0;
+DELETE FROM pricing.rate
+ WHERE hotel_id % 9 = 4 AND room_id = 1 AND stay_date = current_date + 10;
+INSERT INTO pricing.occupancy (hotel_id, room_id, occupants, adjust_percent)
+SELECT r.hotel_id, r.room_id, o, (r.hotel_id % 5) * 3.5 - 7 + o * 2.25 - r.room_id
+  FROM pricing.room r, generate_series(1, r.max_guests) AS o
+ WHERE (r.hotel_id + o) % 3 <> 0;
+INSERT INTO pricing.rate_plan (hotel_id, plan_id, name, room_id, board, board_fee, refundable,
+                               cancel_days, adjust_percent, adjust_amount, min_stay, max_stay,
+                               min_days_ahead, max_days_ahead)
+SELECT hotel_id, 0, 'Standard ' || hotel_id, NULL::int,
+       (ARRAY['room_only', 'breakfast', 'room_only'])[1 + hotel_id % 3],
+       CASE WHEN hotel_id % 3 = 1 THEN 9.50 ELSE 0 END,
+       hotel_id % 4 <> 2, CASE WHEN hotel_id % 4 = 3 THEN 3 END, 0, 0,
+       CASE WHEN hotel_id % 5 = 1 THEN 2 ELSE 1 END, CASE WHEN hotel_id % 6 = 2 THEN 6 END,
+       NULL::int, NULL::int
+  FROM pricing.hotel WHERE hotel_id % 2 = 0 OR hotel_id % 3 = 1
+UNION ALL
+SELECT hotel_id, 1, 'Bed and breakfast', NULL, 'breakfast', 11.25, true, 2 + hotel_id % 5,
+       -5, 0, 1, NULL, NULL, NULL
+  FROM pricing.hotel
+UNION ALL
+SELECT hotel_id, 2, 'Non-refundable', NULL, 'room_only', 0, false, NULL, -10, 0, 1, NULL, NULL, NULL
+  FROM pricing.hotel WHERE hotel_id % 2 = 1
+UNION ALL
+SELECT hotel_id, 3, 'Half board, double room', 2, 'half_board', 22, true, 7, 3.33, 4.75, 2, 7,
+       NULL, NULL
+  FROM pricing.hotel WHERE hotel_id % 3 <> 2
+UNION ALL
+SELECT hotel_id, 4, 'Early bird', NULL, 'all_inclusive', 45, true, 30, -15, 0, 3, NULL, 21, NULL
+  FROM pricing.hotel WHERE hotel_id % 4 IN (0, 1)
+UNION ALL
+SELECT hotel_id, 5, 'Last minute', CASE WHEN hotel_id % 2 = 1 THEN 3 END, 'full_board', 30, true,
+       0, -20, -150, 1, 4, NULL, 5
+  FROM pricing.hotel WHERE hotel_id % 5 IN (1, 3)
+UNION ALL
+SELECT hotel_id, 7, 'Standard again', NULL, 'room_only', 0, true, NULL, 0, 0, 1, NULL, NULL, NULL
+  FROM pricing.hotel WHERE hotel_id % 5 = 4;
+UPDATE pricing.discount SET plan_id = (ARRAY[NULL, 0, 1, 4])[1 + discount_id % 4];
+INSERT INTO pricing.discount (hotel_id, room_id, percent, min_nights, plan_id)
+SELECT hotel_id, NULL, 7.5, 2, 2 FROM pricing.hotel WHERE hotel_id % 7 = 3 ORDER BY hotel_id;
+INSERT INTO pricing.exchange_rate (currency, per_unit) VALUES
+  ('EUR', 1), ('USD', 0.9234567891), ('GBP', 1.1712345678), ('CHF', 1.0456), ('SEK', 0.087321);
+};
+
 # One server with all the data, two shards with the same data set (the
 # sample is seeded: the same rows everywhere) of which each keeps only the
 # hotels of its own cities.
@@ -30,6 +105,7 @@ for my $node ($single, @shards)
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION pricing');
 	$node->safe_psql('postgres', $sample);
+	$node->safe_psql('postgres', $data_1_1);
 }
 
 # The router: a plain server, no pricing library, with PL/Proxy's SQL/MED
@@ -52,18 +128,53 @@ CREATE USER MAPPING FOR PUBLIC SERVER pricing_cluster OPTIONS (user '$user');
 
 is($router->safe_psql('postgres', 'SELECT pricing_proxy.partitions()'),
 	'2', 'the router counts two partitions');
+is($router->safe_psql('postgres',
+		q{SELECT extversion FROM pg_extension WHERE extname = 'pricing_proxy'}),
+	'1.1', 'CREATE EXTENSION pricing_proxy installs 1.1');
 
 # The router's functions have exactly the signatures of the shards'.
 my $signature = q{
 SELECT p.proname || '(' || pg_get_function_arguments(p.oid) || ') RETURNS ' || pg_get_function_result(p.oid)
-  FROM pg_proc p WHERE p.pronamespace = 'SCHEMA'::regnamespace AND p.proname IN ('cheapest', 'quote')
+  FROM pg_proc p WHERE p.pronamespace = 'SCHEMA'::regnamespace
+   AND p.proname IN ('cheapest', 'quote', 'search', 'offers', 'explain')
  ORDER BY p.proname};
 (my $direct_sig = $signature) =~ s/SCHEMA/pricing/;
 (my $routed_sig = $signature) =~ s/SCHEMA/pricing_proxy/;
 my $sig = $single->safe_psql('postgres', $direct_sig);
 is($router->safe_psql('postgres', $routed_sig), $sig,
-	'pricing_proxy.cheapest and .quote have the signatures of pricing.cheapest and .quote');
-like($sig, qr/^cheapest\(.*\n^quote\(/ms, 'both functions compared');
+	'pricing_proxy.cheapest, .quote, .search, .offers and .explain have the signatures of pricing.*');
+like($sig, qr/^cheapest\(.*\n^explain\(.*\n^offers\(.*\n^quote\(.*\n^search\(/ms,
+	'all five functions compared');
+
+# ALTER EXTENSION UPDATE from 1.0, in another database of the router, gives
+# what CREATE EXTENSION gives: the same members, the same definitions.
+$router->safe_psql('postgres', 'CREATE DATABASE updated');
+$router->safe_psql('updated',
+	q{CREATE EXTENSION plproxy; CREATE EXTENSION pricing_proxy VERSION '1.0'});
+is($router->safe_psql('updated',
+		q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'pricing_proxy'::regnamespace
+		     AND proname IN ('search', 'offers', 'explain')}),
+	'0', 'pricing_proxy 1.0 has no search, offers or explain');
+$router->safe_psql('updated', 'ALTER EXTENSION pricing_proxy UPDATE');
+is($router->safe_psql('updated',
+		q{SELECT extversion FROM pg_extension WHERE extname = 'pricing_proxy'}),
+	'1.1', 'ALTER EXTENSION pricing_proxy UPDATE goes to 1.1');
+my $members = q{
+SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+  SELECT pg_describe_object(d.classid, d.objid, d.objsubid)
+         || CASE WHEN d.classid = 'pg_proc'::regclass
+                 THEN E'\n' || pg_get_functiondef(d.objid)
+                      || coalesce((SELECT proacl::text FROM pg_proc WHERE oid = d.objid), '')
+                 ELSE '' END AS x
+    FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
+   WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+     AND e.extname = 'pricing_proxy'
+  UNION ALL
+  SELECT 'schema acl ' || coalesce(nspacl::text, '') FROM pg_namespace WHERE nspname = 'pricing_proxy') s};
+my $fresh_members = $router->safe_psql('postgres', $members);
+is($router->safe_psql('updated', $members), $fresh_members,
+	'an updated pricing_proxy has the members and definitions of a new one');
+like($fresh_members, qr/function pricing_proxy\.search\(/, 'search is a member of pricing_proxy');
 
 # Where the loader puts each city: the router's shard_of().
 my %owner;
@@ -112,12 +223,38 @@ SELECT string_agg(x, E'\n' ORDER BY x) FROM (
     FROM pricing.discount d JOIN pricing.hotel h USING (hotel_id) GROUP BY h.city
   UNION ALL
   SELECT 'fee ' || h.city || ' ' || md5(string_agg(f::text, ',' ORDER BY f.fee_id))
-    FROM pricing.fee f JOIN pricing.hotel h USING (hotel_id) GROUP BY h.city) s};
+    FROM pricing.fee f JOIN pricing.hotel h USING (hotel_id) GROUP BY h.city
+  UNION ALL
+  SELECT 'rate_plan ' || h.city || ' ' || md5(string_agg(p::text, ',' ORDER BY p.hotel_id, p.plan_id))
+    FROM pricing.rate_plan p JOIN pricing.hotel h USING (hotel_id) GROUP BY h.city
+  UNION ALL
+  SELECT 'occupancy ' || h.city || ' ' || md5(string_agg(o::text, ',' ORDER BY o.hotel_id, o.room_id, o.occupants))
+    FROM pricing.occupancy o JOIN pricing.hotel h USING (hotel_id) GROUP BY h.city) s};
 my @sharded = sort map { split /\n/, $_->safe_psql('postgres', $digest) } @shards;
 my @whole = sort split /\n/, $single->safe_psql('postgres', $digest);
-is(scalar(@whole), 25, 'the single server has the five tables of five cities');
+is(scalar(@whole), 35, 'the single server has the seven tables of five cities');
 is_deeply(\@sharded, \@whole,
 	'the shards together hold exactly the single server\'s rows');
+
+# The exchange rates are not split by city: every shard has all of them.
+my $rates = q{SELECT string_agg(e::text, ',' ORDER BY e.currency) FROM pricing.exchange_rate e};
+my $all_rates = $single->safe_psql('postgres', $rates);
+like($all_rates, qr/^\(CHF,.*\(USD,/, 'the single server has the exchange rates');
+is($_->safe_psql('postgres', $rates), $all_rates, 'a shard has every exchange rate') for @shards;
+
+# The 1.1 data are used: more than one currency, plans beyond plan 0,
+# children's ages, occupancy adjustments and stay restrictions in every city.
+is($single->safe_psql('postgres', q{
+SELECT count(*) FROM unnest(ARRAY['Berlin', 'Paris', 'Lisbon', 'Rome', 'Vienna']) AS c(city)
+ WHERE (SELECT count(DISTINCT currency) FROM pricing.hotel h WHERE h.city = c.city) >= 3
+   AND (SELECT count(DISTINCT child_age) FROM pricing.hotel h WHERE h.city = c.city) >= 3
+   AND EXISTS (SELECT FROM pricing.rate_plan p JOIN pricing.hotel h USING (hotel_id)
+                WHERE h.city = c.city AND p.plan_id = 4)
+   AND EXISTS (SELECT FROM pricing.rate r JOIN pricing.hotel h USING (hotel_id)
+                WHERE h.city = c.city AND r.closed_to_departure)
+   AND EXISTS (SELECT FROM pricing.rate r JOIN pricing.hotel h USING (hotel_id)
+                WHERE h.city = c.city AND r.max_stay IS NOT NULL)}),
+	'5', 'every city has hotels with the 1.1 features');
 
 # Compare a query's output on the single server (with pricing.) and on the
 # router (with pricing_proxy.), line by line.  Returns the number of lines.
@@ -214,6 +351,187 @@ compare(
 SELECT q.* FROM generate_series(1, 60) AS h,
   LATERAL FN.quote(h, current_date + 3, current_date + 5) AS q});
 
+# The parties of the 1.1 readers: adults and the ages of their children
+# (infants, young children, children who count as adults, depending on the
+# hotel's ages), from one adult alone to more than any room takes.
+my $parties = q{(VALUES (1, '{}'::int[]), (2, '{}'), (2, '{5}'), (2, '{1,8}'), (1, '{0,13,17}'),
+                (3, '{}'), (2, '{0,3,11}'), (2, '{0,1}'), (5, '{}'))};
+
+# search: 5 cities x 6 check-in dates x 5 lengths of stay x 9 parties, the
+# other arguments by default.
+compare(
+	'search, every city, date, length of stay and party', qq{
+SELECT s.city, s.ci, s.n, s.a, s.ch, c.ord, c.*
+  FROM (SELECT city, current_date + d AS ci, n, p.a, p.ch
+          FROM unnest(ARRAY[$city_list]) AS city,
+               unnest(ARRAY[0, 1, 4, 9, 20, 57]) AS d,
+               unnest(ARRAY[1, 2, 3, 5, 8]) AS n, $parties AS p(a, ch)) s
+  CROSS JOIN LATERAL FN.search(s.city, s.ci, s.ci + s.n, s.a, s.ch)
+       WITH ORDINALITY AS c(hotel_id, name, stars, room_id, plan_id, plan_name, board,
+                            free_cancel_until, total, currency, ord)
+ ORDER BY s.city, s.ci, s.n, s.a, s.ch, c.ord});
+
+my $searched = $router->safe_psql(
+	'postgres', qq{
+SELECT count(*) FROM unnest(ARRAY[$city_list]) AS city, generate_series(1, 7) AS n
+ WHERE EXISTS (SELECT FROM pricing_proxy.search(city, current_date + 4, current_date + 4 + n))});
+is($searched, 35, 'the router searches every city and length of stay');
+
+# currency (none, the hotels' own, converted, one without a rate, one no
+# hotel prices in), min_board and free_cancellation, for two parties.
+compare(
+	'search with currency, min_board and free_cancellation', qq{
+SELECT s.city, s.ci, s.n, s.a, s.ch, s.cur, s.mb, s.fc, c.ord, c.*
+  FROM (SELECT city, current_date + d AS ci, n, p.a, p.ch, cur, mb, fc
+          FROM unnest(ARRAY[$city_list]) AS city,
+               unnest(ARRAY[3, 15]) AS d, unnest(ARRAY[2, 4]) AS n,
+               (VALUES (2, '{}'::int[]), (2, '{4,13}')) AS p(a, ch),
+               unnest(ARRAY[NULL, 'EUR', 'USD', 'GBP', 'JPY', 'SEK']::char(3)[]) AS cur,
+               unnest(ARRAY['room_only', 'breakfast', 'half_board', 'full_board', 'all_inclusive']) AS mb,
+               unnest(ARRAY[false, true]) AS fc) s
+  CROSS JOIN LATERAL FN.search(s.city, s.ci, s.ci + s.n, s.a, s.ch, 10, 0, NULL, s.cur, s.mb, s.fc)
+       WITH ORDINALITY AS c(hotel_id, name, stars, room_id, plan_id, plan_name, board,
+                            free_cancel_until, total, currency, ord)
+ ORDER BY s.city, s.ci, s.n, s.a, s.ch, s.cur NULLS FIRST, s.mb, s.fc, c.ord});
+
+# The answers above are not trivially equal: the router's rows have plans
+# other than 0, several currencies, converted totals and cancellation dates.
+is($router->safe_psql(
+		'postgres', qq{
+SELECT count(DISTINCT c.plan_id) >= 4, count(DISTINCT c.currency) >= 4,
+       count(DISTINCT c.board) >= 3, bool_or(c.free_cancel_until IS NULL),
+       bool_or(c.free_cancel_until IS NOT NULL), bool_or(c.currency = 'SEK')
+  FROM unnest(ARRAY[$city_list]) AS city,
+       unnest(ARRAY[NULL, 'SEK']::char(3)[]) AS cur,
+       unnest(ARRAY['room_only', 'breakfast', 'half_board']) AS mb,
+       LATERAL pricing_proxy.search(city, current_date + 3, current_date + 5, 2, '{}', 10, 0,
+                                    NULL, cur, mb) AS c}),
+	't|t|t|t|t|t', 'the router answers with plans, boards, currencies and cancellation dates');
+is($router->safe_psql(
+		'postgres', qq{
+SELECT count(*) FROM unnest(ARRAY[$city_list]) AS city,
+  LATERAL pricing_proxy.search(city, current_date + 3, current_date + 5, currency => 'JPY') AS c}),
+	'0', 'a currency without an exchange rate gives no rows through the router');
+
+# max_results, min_stars, max_total and booking_date, in the hotels'
+# currencies and converted.
+compare(
+	'search with max_results, min_stars, max_total and booking_date', qq{
+SELECT s.city, s.ci, s.n, s.m, s.st, s.mt, s.cur, s.b, c.ord, c.*
+  FROM (SELECT city, current_date + d AS ci, n, m, st, mt, cur, current_date + b AS b
+          FROM unnest(ARRAY[$city_list]) AS city,
+               unnest(ARRAY[2, 25]) AS d, unnest(ARRAY[1, 4]) AS n,
+               unnest(ARRAY[0, 3, 10000]) AS m, unnest(ARRAY[0, 4]) AS st,
+               unnest(ARRAY[NULL, 150, 400.5]::numeric[]) AS mt,
+               unnest(ARRAY[NULL, 'CHF']::char(3)[]) AS cur,
+               unnest(ARRAY[0, -30, 1]) AS b) s
+  CROSS JOIN LATERAL FN.search(s.city, s.ci, s.ci + s.n, 2, '{}', s.m, s.st, s.mt, s.cur,
+                               'room_only', false, s.b)
+       WITH ORDINALITY AS c(hotel_id, name, stars, room_id, plan_id, plan_name, board,
+                            free_cancel_until, total, currency, ord)
+ ORDER BY s.city, s.ci, s.n, s.m, s.st, s.mt NULLS FIRST, s.cur NULLS FIRST, s.b, c.ord});
+
+# Defaults and named arguments pass through the router.
+compare(
+	'search with defaults and named arguments', qq{
+SELECT 1, c.* FROM unnest(ARRAY[$city_list]) AS city,
+  LATERAL FN.search(city, current_date + 6, current_date + 9) AS c
+UNION ALL
+SELECT 2, c.* FROM unnest(ARRAY[$city_list]) AS city,
+  LATERAL FN.search(city, current_date + 6, current_date + 9, children => '{7}',
+                    currency => 'GBP', max_results => 3) AS c
+UNION ALL
+SELECT 3, c.* FROM unnest(ARRAY[$city_list]) AS city,
+  LATERAL FN.search(city, current_date + 6, current_date + 9, min_board => 'breakfast',
+                    free_cancellation => true, adults => 1) AS c
+UNION ALL
+SELECT 4, c.* FROM unnest(ARRAY[$city_list]) AS city,
+  LATERAL FN.search(checkout => current_date + 30, checkin => current_date + 26, city => city,
+                    booking_date => current_date - 10, max_total => 500, min_stars => 2) AS c
+UNION ALL
+SELECT 5, c.* FROM FN.search('Nowhere', current_date + 6, current_date + 9) AS c
+UNION ALL
+SELECT 6, c.* FROM FN.search('Berlin', current_date + 200, current_date + 202) AS c
+UNION ALL
+SELECT 7, c.* FROM FN.search('Rome', current_date + 6, current_date + 9, max_results => 0) AS c});
+
+# offers: every hotel (and two that do not exist) for several stays,
+# parties and booking dates.
+compare(
+	'offers, every hotel, several stays, parties and booking dates', qq{
+SELECT s.h, s.ci, s.n, s.a, s.ch, s.b, o.ord, o.*
+  FROM (SELECT h, current_date + d AS ci, n, p.a, p.ch, current_date + b AS b
+          FROM generate_series(0, 61) AS h, unnest(ARRAY[1, 12]) AS d,
+               unnest(ARRAY[1, 3, 7]) AS n,
+               (VALUES (1, '{}'::int[]), (2, '{}'), (2, '{0,3,13}'), (3, '{}')) AS p(a, ch),
+               unnest(ARRAY[0, -30, 3]) AS b) s
+  CROSS JOIN LATERAL FN.offers(s.h, s.ci, s.ci + s.n, s.a, s.ch, s.b)
+       WITH ORDINALITY AS o(room_id, plan_id, plan_name, board, free_cancel_until, nights,
+                            base, extra, discount, board_fees, fees, vat, city_tax, total,
+                            currency, ord)
+ ORDER BY s.h, s.ci, s.n, s.a, s.ch, s.b, o.ord});
+
+is($router->safe_psql(
+		'postgres', q{
+SELECT count(DISTINCT h) >= 50, count(DISTINCT o.plan_id) >= 6, bool_or(o.base = 0),
+       bool_or(o.extra > 0), bool_or(o.board_fees > 0), count(DISTINCT o.currency) >= 4
+  FROM generate_series(1, 60) AS h, unnest(ARRAY[1, 3]) AS n,
+       (VALUES ('{}'::int[]), ('{0,3,13}')) AS p(ch),
+       LATERAL pricing_proxy.offers(h, current_date + 2, current_date + 2 + n, 2, ch) AS o}),
+	't|t|t|t|t|t', 'the router\'s offers cover hotels of both shards, plans, clamped bases, extras, board fees and currencies');
+
+compare(
+	'offers with defaults and named arguments', q{
+SELECT 1, o.* FROM generate_series(1, 60) AS h,
+  LATERAL FN.offers(h, current_date + 3, current_date + 5) AS o
+UNION ALL
+SELECT 2, o.* FROM generate_series(1, 60) AS h,
+  LATERAL FN.offers(checkout => current_date + 9, checkin => current_date + 5, hotel_id => h,
+                    children => '{2,16}', booking_date => current_date - 20) AS o
+UNION ALL
+SELECT 3, o.* FROM FN.offers(7, current_date + 125, current_date + 128) AS o});
+
+# explain: every hotel for stays inside and outside the window (before it,
+# reaching beyond it, over the last rated night), for parties too big or
+# with too many infants, and booking dates that early-booking and
+# last-minute plans refuse.
+compare(
+	'explain, every hotel, several stays, parties and booking dates', qq{
+SELECT s.h, s.ci, s.n, s.a, s.ch, s.b, x.ord, x.*
+  FROM (SELECT h, current_date + d AS ci, n, p.a, p.ch, current_date + b AS b
+          FROM generate_series(0, 61) AS h, unnest(ARRAY[-3, 1, 9, 26, 118, 125]) AS d,
+               unnest(ARRAY[1, 7]) AS n,
+               (VALUES (2, '{}'::int[]), (3, '{}'), (1, '{0,1}')) AS p(a, ch),
+               unnest(ARRAY[0, -30]) AS b) s
+  CROSS JOIN LATERAL FN.explain(s.h, s.ci, s.ci + s.n, s.a, s.ch, s.b)
+       WITH ORDINALITY AS x(room_id, plan_id, reason, night, ord)
+ ORDER BY s.h, s.ci, s.n, s.a, s.ch, s.b, x.ord});
+
+# Every reason shows up through the router, so the comparison above covers
+# each of them.
+is($router->safe_psql(
+		'postgres', q{
+SELECT string_agg(DISTINCT x.reason, ',' ORDER BY x.reason)
+  FROM generate_series(1, 60) AS h, unnest(ARRAY[-3, 1, 9, 26, 118, 125]) AS d,
+       unnest(ARRAY[1, 7]) AS n,
+       (VALUES (2, '{}'::int[]), (3, '{}'), (1, '{0,1}')) AS p(a, ch),
+       LATERAL pricing_proxy.explain(h, current_date + d, current_date + d + n, p.a, p.ch) AS x}),
+	'booked_too_early,booked_too_late,closed_to_arrival,closed_to_departure,max_stay,min_stay,'
+	  . 'no_rate,offered,outside_window,plan_max_stay,plan_min_stay,sold_out,too_many_guests,'
+	  . 'too_many_infants',
+	'the router\'s explain gives every reason');
+
+compare(
+	'explain with defaults and named arguments', q{
+SELECT 1, x.* FROM generate_series(1, 60) AS h,
+  LATERAL FN.explain(h, current_date + 3, current_date + 5) AS x
+UNION ALL
+SELECT 2, x.* FROM generate_series(1, 60) AS h,
+  LATERAL FN.explain(checkout => current_date + 9, checkin => current_date + 5, hotel_id => h,
+                     children => '{0}', adults => 1) AS x
+UNION ALL
+SELECT 3, x.* FROM FN.explain(1000, current_date + 3, current_date + 5) AS x});
+
 # Errors reach the router with the shard's SQLSTATE: psql shows it ...
 sub sqlstate_of
 {
@@ -227,6 +545,10 @@ my (undef, undef, $err) = sql_error($router, 'postgres',
 	q{SELECT * FROM pricing_proxy.quote(NULL, current_date + 1, current_date + 2)});
 like($err, qr/argument "hotel_id" must not be null/,
 	'the router passes on the shard\'s message');
+is(sqlstate_of($router, q{SELECT * FROM pricing_proxy.search(NULL, current_date + 1, current_date + 2)}),
+	'22004', 'psql on the router shows SQLSTATE 22004 for a NULL city in search');
+is(sqlstate_of($router, q{SELECT * FROM pricing_proxy.offers(3, current_date + 1, current_date + 2, 0)}),
+	'22023', 'psql on the router shows SQLSTATE 22023 for adults 0 in offers');
 
 # ... and PL/pgSQL catches it, for every error case, on both sides.
 my @errors = (
@@ -239,7 +561,27 @@ my @errors = (
 	[ 'checkout before checkin', q{FN.cheapest('Rome', current_date + 3, current_date + 2)}, '22023' ],
 	[ 'guests 0 in quote', q{FN.quote(7, current_date + 1, current_date + 2, 0)}, '22023' ],
 	[ 'max_results beyond 10000', q{FN.cheapest('Vienna', current_date + 1, current_date + 2, 2, 10001)}, '22023' ],
-	[ 'a stay longer than max_nights', q{FN.cheapest('Lisbon', current_date + 1, current_date + 40)}, '22023' ]);
+	[ 'a stay longer than max_nights', q{FN.cheapest('Lisbon', current_date + 1, current_date + 40)}, '22023' ],
+	[ 'adults 0 in search', q{FN.search('Berlin', current_date + 1, current_date + 2, 0)}, '22023' ],
+	[ 'adults 0 in offers', q{FN.offers(3, current_date + 1, current_date + 2, 0)}, '22023' ],
+	[ 'adults 0 in explain', q{FN.explain(3, current_date + 1, current_date + 2, 0)}, '22023' ],
+	[ 'unknown min_board', q{FN.search('Paris', current_date + 1, current_date + 2, min_board => 'suite')}, '22023' ],
+	[ 'a child aged 18', q{FN.search('Rome', current_date + 1, current_date + 2, 2, '{4,18}')}, '22023' ],
+	[ 'a child aged -1 in offers', q{FN.offers(4, current_date + 1, current_date + 2, 2, '{-1}')}, '22023' ],
+	[ '17 children in explain', q{FN.explain(4, current_date + 1, current_date + 2, 2, array_fill(5, ARRAY[17]))}, '22023' ],
+	[ 'checkout before checkin in offers', q{FN.offers(9, current_date + 3, current_date + 2)}, '22023' ],
+	[ 'max_results -1 in search', q{FN.search('Vienna', current_date + 1, current_date + 2, max_results => -1)}, '22023' ],
+	[ 'a stay longer than max_nights in explain', q{FN.explain(9, current_date + 1, current_date + 40)}, '22023' ],
+	[ 'NULL city in search', q{FN.search(NULL, current_date + 1, current_date + 2)}, '22004' ],
+	[ 'NULL children in search', q{FN.search('Berlin', current_date + 1, current_date + 2, 2, NULL)}, '22004' ],
+	[ 'NULL min_board', q{FN.search('Lisbon', current_date + 1, current_date + 2, min_board => NULL)}, '22004' ],
+	[ 'NULL free_cancellation', q{FN.search('Lisbon', current_date + 1, current_date + 2, free_cancellation => NULL)}, '22004' ],
+	[ 'NULL booking_date in search', q{FN.search('Paris', current_date + 1, current_date + 2, booking_date => NULL)}, '22004' ],
+	[ 'NULL hotel_id in offers', q{FN.offers(NULL, current_date + 1, current_date + 2)}, '22004' ],
+	[ 'NULL adults in explain', q{FN.explain(5, current_date + 1, current_date + 2, NULL)}, '22004' ],
+	[ 'NULL checkin in explain', q{FN.explain(5, NULL, current_date + 2)}, '22004' ],
+	[ 'NULL max_total and currency', q{FN.search('Rome', current_date + 1, current_date + 2, max_total => NULL, currency => NULL)}, 'no error' ],
+	[ 'an unknown currency', q{FN.search('Rome', current_date + 1, current_date + 2, currency => 'XXX')}, 'no error' ]);
 my $catch = q{
 CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
