@@ -134,5 +134,27 @@ RETURNS TABLE (room_id int, plan_id int, reason text, night date)
 AS 'MODULE_PATHNAME', 'pricing_explain'
 LANGUAGE C VOLATILE PARALLEL SAFE ROWS 8;
 
+--
+-- Flexible dates: a month of prices, one per check-in date, in one call.
+--
+CREATE FUNCTION pricing.calendar(city text, first_checkin date, last_checkin date,
+								 nights int, adults int DEFAULT 2, children int[] DEFAULT '{}',
+								 min_stars int DEFAULT 0, currency char(3) DEFAULT NULL,
+								 min_board text DEFAULT 'room_only',
+								 free_cancellation boolean DEFAULT false,
+								 booking_date date DEFAULT current_date)
+RETURNS TABLE (checkin date, hotel_id bigint, name text, room_id int, plan_id int,
+			   total numeric, currency char(3), hotels int)
+AS 'MODULE_PATHNAME', 'pricing_calendar'
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 30;
+
+CREATE FUNCTION pricing.hotel_calendar(hotel_id bigint, first_checkin date,
+									   last_checkin date, nights int,
+									   adults int DEFAULT 2, children int[] DEFAULT '{}',
+									   booking_date date DEFAULT current_date)
+RETURNS TABLE (checkin date, room_id int, plan_id int, total numeric, currency char(3))
+AS 'MODULE_PATHNAME', 'pricing_hotel_calendar'
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 30;
+
 -- Wake the worker: the commit of the update makes it load the 1.1 tables.
 TRUNCATE pricing.rate_plan, pricing.occupancy, pricing.exchange_rate;

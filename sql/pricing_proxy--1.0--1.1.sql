@@ -69,3 +69,32 @@ AS $$
 	RUN ON ALL;
 	TARGET pricing.explain;
 $$;
+
+-- the calendars: a city's on the city's shard, as search; a hotel's on
+-- every shard, where only the hotel's answers, as offers
+CREATE FUNCTION pricing_proxy.calendar(city text, first_checkin date, last_checkin date,
+									   nights int, adults int DEFAULT 2, children int[] DEFAULT '{}',
+									   min_stars int DEFAULT 0, currency char(3) DEFAULT NULL,
+									   min_board text DEFAULT 'room_only',
+									   free_cancellation boolean DEFAULT false,
+									   booking_date date DEFAULT current_date)
+RETURNS TABLE (checkin date, hotel_id bigint, name text, room_id int, plan_id int,
+			   total numeric, currency char(3), hotels int)
+LANGUAGE plproxy
+AS $$
+	CLUSTER 'pricing_cluster';
+	RUN ON pricing_proxy.city_hash(city);
+	TARGET pricing.calendar;
+$$;
+
+CREATE FUNCTION pricing_proxy.hotel_calendar(hotel_id bigint, first_checkin date,
+											 last_checkin date, nights int,
+											 adults int DEFAULT 2, children int[] DEFAULT '{}',
+											 booking_date date DEFAULT current_date)
+RETURNS TABLE (checkin date, room_id int, plan_id int, total numeric, currency char(3))
+LANGUAGE plproxy
+AS $$
+	CLUSTER 'pricing_cluster';
+	RUN ON ALL;
+	TARGET pricing.hotel_calendar;
+$$;

@@ -625,6 +625,13 @@ extern int	pricing_scan_city(const PricingCity *city, const PricingStay *stay,
 							  const PricingSearch *search, int32 max_results,
 							  bool limited, int128 limit,
 							  PricingCandidate **rows);
+extern bool pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
+							   const PricingParty *party,
+							   const PricingSearch *search,
+							   PricingCandidate *best);
+extern int	pricing_count_city(const PricingCity *c, const PricingStay *stay,
+							   const PricingParty *party,
+							   const PricingSearch *search);
 extern int	pricing_scan_hotel(const PricingHotel *hotel, const PricingStay *stay,
 							   const PricingParty *party, bool plan0_only,
 							   PricingOfferRow **rows);

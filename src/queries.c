@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * queries.c
- *		The SQL functions that answer from the index: search, offers and
- *		explain, and version 1.0's cheapest and quote.
+ *		The SQL functions that answer from the index: search, offers,
+ *		explain and the two calendars, and version 1.0's cheapest and
+ *		quote.
  *
  * Each checks its arguments (doc/reference.md, "Functions"), pins the
  * serving generation, has the search over the index (scan.c) find the
@@ -37,6 +38,11 @@ PG_FUNCTION_INFO_V1(pricing_quote);
 PG_FUNCTION_INFO_V1(pricing_search);
 PG_FUNCTION_INFO_V1(pricing_offers);
 PG_FUNCTION_INFO_V1(pricing_explain);
+PG_FUNCTION_INFO_V1(pricing_calendar);
+PG_FUNCTION_INFO_V1(pricing_hotel_calendar);
+
+/* the most check-in dates a calendar may span */
+#define PRICING_CALENDAR_DATES	366
 
 static const char *const board_names[PRICING_NBOARDS] = {
 	"room_only", "breakfast", "half_board", "full_board", "all_inclusive"
@@ -69,6 +75,8 @@ static void search_city(FunctionCallInfo fcinfo, const char *city,
 static void put_offers(FunctionCallInfo fcinfo, const PricingStay *stay,
 					   const PricingParty *party, bool v10);
 static inline Datum board_datum(const PricingPlan *plan);
+static int32 check_calendar(DateADT first, DateADT last, int32 nights,
+							DateADT booking_date, PricingStay *stay);
 
 /*
  * pricing.cheapest(city, checkin, checkout, guests, max_results, min_stars,
@@ -390,6 +398,185 @@ pricing_explain(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	PG_RETURN_VOID();
+}
+
+/*
+ * pricing.calendar(city, first_checkin, last_checkin, nights, adults,
+ *					children, min_stars, currency, min_board,
+ *					free_cancellation, booking_date)
+ *
+ * For each check-in date, search's first row for the stay of that many
+ * nights, and the number of hotels search would return without a limit.
+ */
+Datum
+pricing_calendar(PG_FUNCTION_ARGS)
+{
+	static const char *const args[] = {
+		"city", "first_checkin", "last_checkin", "nights", "adults", "children",
+		"min_stars", NULL, "min_board", "free_cancellation", "booking_date"
+	};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PricingStay stay;
+	PricingParty party;
+	PricingSearch search = {0};
+	int32		ndates;
+	char	   *city;
+	const PricingIndex *index;
+
+	require_args(fcinfo, args, lengthof(args));
+	ndates = check_calendar(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2),
+							PG_GETARG_INT32(3), PG_GETARG_DATEADT(10), &stay);
+	check_party(PG_GETARG_INT32(4), "adults", PG_GETARG_ARRAYTYPE_P(5), &party);
+	search.min_board = check_board(PG_GETARG_TEXT_PP(8));
+	search.free_cancellation = PG_GETARG_BOOL(9);
+	search.min_stars = PG_GETARG_INT32(6);
+	search.fx = -1;
+	city = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	pricing_check_read_privilege();
+	pricing_init_srf(fcinfo);
+
+	index = pricing_pin(false);
+	PG_TRY();
+	{
+		const PricingCity *c = pricing_index_city(index, city);
+
+		search.index = index;
+		if (!PG_ARGISNULL(7) && (search.fx = requested_fx(index, fcinfo, 7)) < 0)
+			c = NULL;			/* a currency without a rate: no rows */
+		for (int32 i = 0; c != NULL && i < ndates; i++)
+		{
+			PricingCandidate *best;
+			Datum		values[8];
+			bool		nulls[8] = {0};
+
+			stay.checkin = PG_GETARG_DATEADT(1) + i;
+			if (!stay_in_window(index, &stay) ||
+				pricing_scan_city(c, &stay, &party, &search, 1, false, 0, &best) == 0)
+				continue;
+			values[0] = DateADTGetDatum(stay.checkin);
+			values[1] = Int64GetDatum(best->hotel->hotel_id);
+			values[2] = PointerGetDatum(best->hotel->name);
+			values[3] = Int32GetDatum(best->room_id);
+			values[4] = Int32GetDatum(best->plan->plan_id);
+			values[5] = pricing_cents_numeric(best->total);
+			values[6] = search.fx >= 0 ? PG_GETARG_DATUM(7) :
+				PointerGetDatum(best->hotel->currency);
+			values[7] = Int32GetDatum(pricing_count_city(c, &stay, &party, &search));
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			pfree(best);
+		}
+	}
+	PG_FINALLY();
+	{
+		pricing_unpin();
+	}
+	PG_END_TRY();
+	PG_RETURN_VOID();
+}
+
+/*
+ * pricing.hotel_calendar(hotel_id, first_checkin, last_checkin, nights,
+ *						  adults, children, booking_date)
+ *
+ * For each check-in date, offers' first row: the hotel's best offer.
+ */
+Datum
+pricing_hotel_calendar(PG_FUNCTION_ARGS)
+{
+	static const char *const args[] = {
+		"hotel_id", "first_checkin", "last_checkin", "nights", "adults",
+		"children", "booking_date"
+	};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PricingStay stay;
+	PricingParty party;
+	PricingSearch search = {0};
+	int32		ndates;
+	int64		hotel_id;
+	const PricingIndex *index;
+
+	require_args(fcinfo, args, lengthof(args));
+	hotel_id = PG_GETARG_INT64(0);
+	ndates = check_calendar(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2),
+							PG_GETARG_INT32(3), PG_GETARG_DATEADT(6), &stay);
+	check_party(PG_GETARG_INT32(4), "adults", PG_GETARG_ARRAYTYPE_P(5), &party);
+	search.min_board = PRICING_BOARD_ROOM_ONLY;
+	search.fx = -1;
+
+	pricing_check_read_privilege();
+	pricing_init_srf(fcinfo);
+
+	index = pricing_pin(false);
+	PG_TRY();
+	{
+		const PricingHotel *h = pricing_index_hotel(index, hotel_id);
+
+		search.index = index;
+		for (int32 i = 0; h != NULL && i < ndates; i++)
+		{
+			PricingCandidate best;
+			Datum		values[5];
+			bool		nulls[5] = {0};
+
+			stay.checkin = PG_GETARG_DATEADT(1) + i;
+			if (!stay_in_window(index, &stay) ||
+				!pricing_hotel_best(h, &stay, &party, &search, &best))
+				continue;
+			values[0] = DateADTGetDatum(stay.checkin);
+			values[1] = Int32GetDatum(best.room_id);
+			values[2] = Int32GetDatum(best.plan->plan_id);
+			values[3] = pricing_cents_numeric(best.total);
+			values[4] = PointerGetDatum(h->currency);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	PG_FINALLY();
+	{
+		pricing_unpin();
+	}
+	PG_END_TRY();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Check a calendar's dates and length of stay: the number of check-in
+ * dates, and in *stay what every date's stay shares.
+ */
+static int32
+check_calendar(DateADT first, DateADT last, int32 nights, DateADT booking_date,
+			   PricingStay *stay)
+{
+	int64		ndates = (int64) last - (int64) first + 1;
+
+	if (DATE_NOT_FINITE(first) || DATE_NOT_FINITE(last))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("first_checkin and last_checkin must be finite dates")));
+	if (ndates < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("last_checkin must not be earlier than first_checkin")));
+	if (ndates > PRICING_CALENDAR_DATES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a calendar may span at most %d check-in dates",
+						PRICING_CALENDAR_DATES),
+				 errdetail("first_checkin to last_checkin spans " INT64_FORMAT " dates.",
+						   ndates)));
+	if (nights < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nights must be at least 1")));
+	if (nights > pricing_max_nights)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nights must not exceed pricing.max_nights"),
+				 errdetail("The stay has %d nights; pricing.max_nights is %d.",
+						   nights, pricing_max_nights)));
+	stay->nights = nights;
+	stay->booking_date = booking_date;
+	return (int32) ndates;
 }
 
 /*

@@ -66,9 +66,8 @@ static void scan_city(const PricingCity *c, const PricingStay *stay,
 					  bool limited, int128 limit, TopK *top);
 static inline bool past_bound(const TopK *top, const PricingSearch *search,
 							  uint64 entry, int32 nights);
-static bool hotel_best(const PricingHotel *h, const PricingStay *stay,
-					   const PricingParty *party, const PricingSearch *search,
-					   PricingCandidate *best);
+static bool hotel_offers(const PricingHotel *h, const PricingStay *stay,
+						 const PricingParty *party, const PricingSearch *search);
 static inline bool plan_wanted(const PricingPlan *plan, const PricingSearch *search,
 							   const PricingStay *stay);
 static bool convert_candidate(const TopK *top, const PricingSearch *search,
@@ -199,6 +198,57 @@ pricing_explain_hotel(const PricingHotel *h, const PricingStay *stay,
 }
 
 /*
+ * The number of the city's hotels that a search without a limit on the
+ * number or the total of its rows would return: those with stars >=
+ * min_stars, a converted price when the search converts, and an offer it
+ * wants.  Availability only: nothing is priced.
+ */
+int
+pricing_count_city(const PricingCity *c, const PricingStay *stay,
+				   const PricingParty *party, const PricingSearch *search)
+{
+	int			count = 0;
+
+	for (int32 i = 0; i < c->nhotels; i++)
+	{
+		const PricingHotel *h = c->hotels[i];
+
+		if (h->stars < search->min_stars || (search->fx >= 0 && h->fx < 0))
+			continue;
+		if (hotel_offers(h, stay, party, search))
+			count++;
+	}
+	return count;
+}
+
+/*
+ * Whether the hotel has an offer for the stay that the search wants.
+ */
+static bool
+hotel_offers(const PricingHotel *h, const PricingStay *stay,
+			 const PricingParty *party, const PricingSearch *search)
+{
+	const PricingBlock *b = h->block;
+	int			nplans = search->plan0_only ? 1 : h->nplans;
+	PricingGuests g;
+
+	pricing_hotel_guests(h, party, &g);
+	for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
+	{
+		const PricingRoom *room = &b->rooms[r];
+
+		if (g.occupants > room->max_guests || g.infants > room->max_infants ||
+			!pricing_room_open(b, r, stay))
+			continue;
+		for (int k = 0; k < nplans; k++)
+			if (plan_wanted(&h->plans[k], search, stay) &&
+				pricing_plan_fits(&h->plans[k], room, stay))
+				return true;
+	}
+	return false;
+}
+
+/*
  * An empty heap for the best max_results hotels; max_total, when given
  * (limited), bounds the totals from the start.
  */
@@ -240,7 +290,7 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 		if (h->stars < search->min_stars)
 			continue;
 
-		if (hotel_best(h, stay, party, search, &best) &&
+		if (pricing_hotel_best(h, stay, party, search, &best) &&
 			(search->fx < 0 || convert_candidate(top, search, &best)) &&
 			!(limited && best.total > limit))
 			offer(top, &best);
@@ -283,8 +333,8 @@ past_bound(const TopK *top, const PricingSearch *search, uint64 entry,
  * The hotel's best offer for the stay, by its total in the hotel's own
  * currency (ties: lowest room_id, then plan_id): false when it has none.
  */
-static bool
-hotel_best(const PricingHotel *h, const PricingStay *stay,
+bool
+pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 		   const PricingParty *party, const PricingSearch *search,
 		   PricingCandidate *best)
 {
