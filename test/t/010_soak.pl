@@ -64,6 +64,21 @@ $node->safe_psql('postgres', 'CREATE EXTENSION pricing');
 # arrays per room).
 load_city($node, 'postgres', city => 'Soakville', hotels => 1000, rooms => 2,
 	from => -1, to => 30);
+# and what version 1.1 adds, so that its structures (plans, occupancy rows,
+# exchange rates) are built and freed with every generation too; plan 0
+# stays the standard one and the occupancy rows are for one guest, so that
+# cheapest (plan 0, two guests) keeps the 1.0 reference's answers
+$node->safe_psql('postgres', q{
+INSERT INTO pricing.rate_plan (hotel_id, plan_id, name, board, board_fee, refundable, adjust_percent, min_stay)
+SELECT hotel_id, p, 'plan ' || p, CASE p WHEN 2 THEN 'breakfast' ELSE 'room_only' END,
+       CASE p WHEN 2 THEN 12 ELSE 0 END, p <> 1, CASE p WHEN 1 THEN -10 ELSE 0 END, p
+  FROM pricing.hotel, generate_series(1, 2) AS p WHERE city = 'Soakville';
+INSERT INTO pricing.occupancy SELECT hotel_id, room_id, 1, -15 FROM pricing.room;
+INSERT INTO pricing.exchange_rate VALUES ('EUR', 1), ('USD', 0.92), ('GBP', 1.17);
+UPDATE pricing.hotel SET currency = 'USD' WHERE hotel_id % 3 = 0 AND city = 'Soakville';
+});
+# serving before the soak counts its refreshes
+$node->safe_psql('postgres', 'SELECT pricing.refresh(true)');
 ok($node->poll_query_until('postgres',
 		'SELECT hotels = 1000 AND generations = 1 FROM pricing.status'),
 	'the data is loaded without a call to refresh');
@@ -127,10 +142,15 @@ for my $i (1 .. $refreshes)
 	# a change to nights the readers do not ask for; its commit wakes the
 	# worker too, so a round may take one refresh or two
 	my $hotel = 1 + ($i * 37) % 1000;
-	my ($ch_out, $ch_err) = $driver->query(qq{UPDATE pricing.rate
+	my ($ch_out, $ch_err) = $driver->query(qq{BEGIN;
+UPDATE pricing.rate
    SET price = 40 + (hotel_id * 7 + room_id * 13 + $i) % 150, available = ($i + room_id) % 3
  WHERE hotel_id = (SELECT hotel_id FROM pricing.hotel WHERE city = 'Soakville' ORDER BY hotel_id OFFSET $hotel - 1 LIMIT 1)
-   AND stay_date BETWEEN current_date + 12 AND current_date + 25});
+   AND stay_date BETWEEN current_date + 12 AND current_date + 25;
+UPDATE pricing.rate_plan SET adjust_percent = -($i % 40) WHERE plan_id = 1
+   AND hotel_id = (SELECT hotel_id FROM pricing.hotel WHERE city = 'Soakville' ORDER BY hotel_id OFFSET $hotel - 1 LIMIT 1);
+UPDATE pricing.exchange_rate SET per_unit = 0.9 + ($i % 10) / 100.0 WHERE currency = 'USD';
+COMMIT;});
 	diag("refresh $i: the change failed: $ch_err") if $ch_err ne '';
 	my ($out, $err) =
 	  $driver->query("SELECT pricing.refresh(true);\n$status_sql");
