@@ -5,8 +5,10 @@
 # pricing.cheapest, .quote, .search, .offers and .explain answer on one
 # server holding all the data; errors keep their SQLSTATE.  The data use
 # every table and column of 1.1 (rate plans, occupancy, children's ages,
-# stay restrictions, currencies).  CREATE EXTENSION pricing_proxy installs
-# 1.1, and ALTER EXTENSION pricing_proxy UPDATE takes 1.0 to the same 1.1.
+# stay restrictions, currencies).  So must .calendar and .hotel_calendar,
+# over ranges of check-in dates that reach both ends of the loaded window
+# and past it.  CREATE EXTENSION pricing_proxy installs 1.1, and ALTER
+# EXTENSION pricing_proxy UPDATE takes 1.0 to the same 1.1.
 use strict;
 use warnings;
 
@@ -29,6 +31,10 @@ my %conf = ('pricing.horizon_days' => '130');
 #    different infant and child ages (an infant_age of 0: no infants);
 #  - rooms with 0..2 infants and an extra child fee (or NULL: the guest's);
 #  - nights with a max_stay or closed to departure, and a missing night;
+#  - for a third of the hotels, nights at both ends of the loaded window
+#    and past it: yesterday (the window's first night), and the sample's
+#    days 120 to 132 (130 is the window's last night; 131, beyond it, is
+#    closed to departure, which stays ending on it must ignore);
 #  - occupancy rows for most (room, occupants);
 #  - rate plans: a described plan 0 (board, board fee, not refundable,
 #    cancel days, restrictions) for some hotels, breakfast for all, a
@@ -53,6 +59,12 @@ UPDATE pricing.rate
        closed_to_departure = (hotel_id * 5 + room_id + (stay_date - current_date)) % 13 = 0;
 DELETE FROM pricing.rate
  WHERE hotel_id % 9 = 4 AND room_id = 1 AND stay_date = current_date + 10;
+INSERT INTO pricing.rate (hotel_id, room_id, stay_date, price, available, closed_to_departure)
+SELECT r.hotel_id, r.room_id, current_date + d, 60 + r.hotel_id + r.room_id * 7 + d % 5,
+       (r.hotel_id + d) % 3, d = 131
+  FROM pricing.room r, unnest(ARRAY[-1, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130,
+                                    131, 132]) AS d
+ WHERE r.hotel_id % 3 = 0;
 INSERT INTO pricing.occupancy (hotel_id, room_id, occupants, adjust_percent)
 SELECT r.hotel_id, r.room_id, o, (r.hotel_id % 5) * 3.5 - 7 + o * 2.25 - r.room_id
   FROM pricing.room r, generate_series(1, r.max_guests) AS o
@@ -136,15 +148,17 @@ is($router->safe_psql('postgres',
 my $signature = q{
 SELECT p.proname || '(' || pg_get_function_arguments(p.oid) || ') RETURNS ' || pg_get_function_result(p.oid)
   FROM pg_proc p WHERE p.pronamespace = 'SCHEMA'::regnamespace
-   AND p.proname IN ('cheapest', 'quote', 'search', 'offers', 'explain')
+   AND p.proname IN ('cheapest', 'quote', 'search', 'offers', 'explain', 'calendar',
+                     'hotel_calendar')
  ORDER BY p.proname};
 (my $direct_sig = $signature) =~ s/SCHEMA/pricing/;
 (my $routed_sig = $signature) =~ s/SCHEMA/pricing_proxy/;
 my $sig = $single->safe_psql('postgres', $direct_sig);
 is($router->safe_psql('postgres', $routed_sig), $sig,
-	'pricing_proxy.cheapest, .quote, .search, .offers and .explain have the signatures of pricing.*');
-like($sig, qr/^cheapest\(.*\n^explain\(.*\n^offers\(.*\n^quote\(.*\n^search\(/ms,
-	'all five functions compared');
+	'pricing_proxy.cheapest, .quote, .search, .offers, .explain, .calendar and .hotel_calendar have the signatures of pricing.*');
+like($sig,
+	qr/^calendar\(.*\n^cheapest\(.*\n^explain\(.*\n^hotel_calendar\(.*\n^offers\(.*\n^quote\(.*\n^search\(/ms,
+	'all seven functions compared');
 
 # ALTER EXTENSION UPDATE from 1.0, in another database of the router, gives
 # what CREATE EXTENSION gives: the same members, the same definitions.
@@ -153,8 +167,8 @@ $router->safe_psql('updated',
 	q{CREATE EXTENSION plproxy; CREATE EXTENSION pricing_proxy VERSION '1.0'});
 is($router->safe_psql('updated',
 		q{SELECT count(*) FROM pg_proc WHERE pronamespace = 'pricing_proxy'::regnamespace
-		     AND proname IN ('search', 'offers', 'explain')}),
-	'0', 'pricing_proxy 1.0 has no search, offers or explain');
+		     AND proname IN ('search', 'offers', 'explain', 'calendar', 'hotel_calendar')}),
+	'0', 'pricing_proxy 1.0 has no search, offers, explain, calendar or hotel_calendar');
 $router->safe_psql('updated', 'ALTER EXTENSION pricing_proxy UPDATE');
 is($router->safe_psql('updated',
 		q{SELECT extversion FROM pg_extension WHERE extname = 'pricing_proxy'}),
@@ -532,6 +546,114 @@ SELECT 2, x.* FROM generate_series(1, 60) AS h,
 UNION ALL
 SELECT 3, x.* FROM FN.explain(1000, current_date + 3, current_date + 5) AS x});
 
+# calendar: every city, for ranges of check-in dates at the window's start
+# (from before it), in the middle, and at its end (the sample's last rated
+# night, the window's last night and past it), lengths of stay from 1 to
+# pricing.max_nights, and parties, the other arguments by default.
+compare(
+	'calendar, every city, range, length of stay and party', qq{
+SELECT s.city, s.f, s.l, s.n, s.a, s.ch, c.ord, c.*
+  FROM (SELECT city, current_date + r.f AS f, current_date + r.l AS l, n, p.a, p.ch
+          FROM unnest(ARRAY[$city_list]) AS city,
+               (VALUES (-4, 6), (0, 30), (40, 44), (100, 135), (125, 140)) AS r(f, l),
+               unnest(ARRAY[1, 3, 7, 30]) AS n,
+               (VALUES (2, '{}'::int[]), (1, '{0,13,17}'), (2, '{0,3,11}'), (5, '{}')) AS p(a, ch)) s
+  CROSS JOIN LATERAL FN.calendar(s.city, s.f, s.l, s.n, s.a, s.ch)
+       WITH ORDINALITY AS c(checkin, hotel_id, name, room_id, plan_id, total, currency, hotels, ord)
+ ORDER BY s.city, s.f, s.n, s.a, s.ch, c.ord});
+
+# min_stars, currency (none, the hotels' own, converted, one without a
+# rate, one no hotel prices in), min_board, free_cancellation and
+# booking_date.
+compare(
+	'calendar with min_stars, currency, min_board, free_cancellation and booking_date', qq{
+SELECT s.city, s.st, s.cur, s.mb, s.fc, s.b, c.ord, c.*
+  FROM (SELECT city, st, cur, mb, fc, current_date + b AS b
+          FROM unnest(ARRAY[$city_list]) AS city, unnest(ARRAY[0, 4]) AS st,
+               unnest(ARRAY[NULL, 'EUR', 'USD', 'GBP', 'JPY', 'SEK']::char(3)[]) AS cur,
+               unnest(ARRAY['room_only', 'breakfast', 'full_board']) AS mb,
+               unnest(ARRAY[false, true]) AS fc, unnest(ARRAY[0, -30]) AS b) s
+  CROSS JOIN LATERAL FN.calendar(s.city, current_date + 1, current_date + 25, 2, 2, '{4,13}',
+                                 s.st, s.cur, s.mb, s.fc, s.b)
+       WITH ORDINALITY AS c(checkin, hotel_id, name, room_id, plan_id, total, currency, hotels, ord)
+ ORDER BY s.city, s.st, s.cur NULLS FIRST, s.mb, s.fc, s.b, c.ord});
+
+# The calendars above are not trivially equal: through the router, every
+# city has rows, with several hotels, plans beyond 0, several currencies,
+# converted totals, and rows on the window's first and last dates; a
+# currency without a rate gives none.
+is($router->safe_psql(
+		'postgres', qq{
+SELECT count(DISTINCT city), bool_and(c.hotels >= 1), max(c.hotels) > 5,
+       count(DISTINCT c.plan_id) >= 3, count(DISTINCT c.currency) >= 4,
+       bool_or(c.currency = 'SEK'), min(c.checkin) = current_date - 1,
+       max(c.checkin) = current_date + 130
+  FROM unnest(ARRAY[$city_list]) AS city,
+       unnest(ARRAY[NULL, 'SEK']::char(3)[]) AS cur,
+       unnest(ARRAY['room_only', 'breakfast']) AS mb,
+       LATERAL pricing_proxy.calendar(city, current_date - 3, current_date + 140, 1,
+                                      currency => cur, min_board => mb) AS c}),
+	'5|t|t|t|t|t|t|t',
+	'the router\'s calendars cover every city, several hotels, plans, currencies and both ends of the window');
+is($router->safe_psql(
+		'postgres', qq{
+SELECT count(*) FROM unnest(ARRAY[$city_list]) AS city,
+  LATERAL pricing_proxy.calendar(city, current_date, current_date + 30, 2, currency => 'JPY') AS c}),
+	'0', 'a calendar in a currency without an exchange rate gives no rows through the router');
+
+compare(
+	'calendar with defaults and named arguments', qq{
+SELECT 1, c.* FROM unnest(ARRAY[$city_list]) AS city,
+  LATERAL FN.calendar(city, current_date + 5, current_date + 12, 2) AS c
+UNION ALL
+SELECT 2, c.* FROM unnest(ARRAY[$city_list]) AS city,
+  LATERAL FN.calendar(nights => 3, last_checkin => current_date + 20, city => city,
+                      first_checkin => current_date + 10, children => '{7}',
+                      currency => 'GBP', free_cancellation => true,
+                      booking_date => current_date - 10) AS c
+UNION ALL
+SELECT 3, c.* FROM FN.calendar('Nowhere', current_date + 5, current_date + 12, 2) AS c
+UNION ALL
+SELECT 4, c.* FROM FN.calendar('Berlin', current_date + 200, current_date + 230, 2) AS c});
+
+# hotel_calendar: every hotel (and two that do not exist), ranges at the
+# window's start, in the middle and at its end, lengths of stay, parties
+# and booking dates.
+compare(
+	'hotel_calendar, every hotel, range, length of stay, party and booking date', qq{
+SELECT s.h, s.f, s.n, s.a, s.ch, s.b, c.ord, c.*
+  FROM (SELECT h, current_date + r.f AS f, current_date + r.l AS l, n, p.a, p.ch,
+               current_date + b AS b
+          FROM generate_series(0, 61) AS h,
+               (VALUES (-3, 20), (110, 135)) AS r(f, l),
+               unnest(ARRAY[1, 4]) AS n,
+               (VALUES (2, '{}'::int[]), (2, '{0,3,13}')) AS p(a, ch),
+               unnest(ARRAY[0, -25]) AS b) s
+  CROSS JOIN LATERAL FN.hotel_calendar(s.h, s.f, s.l, s.n, s.a, s.ch, s.b)
+       WITH ORDINALITY AS c(checkin, room_id, plan_id, total, currency, ord)
+ ORDER BY s.h, s.f, s.n, s.a, s.ch, s.b, c.ord});
+
+is($router->safe_psql(
+		'postgres', q{
+SELECT count(DISTINCT h) >= 50, count(DISTINCT c.plan_id) >= 4, count(DISTINCT c.currency) >= 4,
+       min(c.checkin) = current_date - 1, max(c.checkin) = current_date + 130
+  FROM generate_series(1, 60) AS h,
+       LATERAL pricing_proxy.hotel_calendar(h, current_date - 3, current_date + 135, 1) AS c}),
+	't|t|t|t|t',
+	'the router\'s hotel calendars cover hotels of both shards, plans, currencies and both ends of the window');
+
+compare(
+	'hotel_calendar with defaults and named arguments', q{
+SELECT 1, h, c.* FROM generate_series(1, 60) AS h,
+  LATERAL FN.hotel_calendar(h, current_date + 3, current_date + 9, 2) AS c
+UNION ALL
+SELECT 2, h, c.* FROM generate_series(1, 60) AS h,
+  LATERAL FN.hotel_calendar(nights => 3, last_checkin => current_date + 12, hotel_id => h,
+                            first_checkin => current_date + 5, children => '{2,16}', adults => 1,
+                            booking_date => current_date - 20) AS c
+UNION ALL
+SELECT 3, 1000, c.* FROM FN.hotel_calendar(1000, current_date + 3, current_date + 9, 2) AS c});
+
 # Errors reach the router with the shard's SQLSTATE: psql shows it ...
 sub sqlstate_of
 {
@@ -549,6 +671,10 @@ is(sqlstate_of($router, q{SELECT * FROM pricing_proxy.search(NULL, current_date 
 	'22004', 'psql on the router shows SQLSTATE 22004 for a NULL city in search');
 is(sqlstate_of($router, q{SELECT * FROM pricing_proxy.offers(3, current_date + 1, current_date + 2, 0)}),
 	'22023', 'psql on the router shows SQLSTATE 22023 for adults 0 in offers');
+is(sqlstate_of($router, q{SELECT * FROM pricing_proxy.calendar('Rome', current_date + 2, current_date + 1, 2)}),
+	'22023', 'psql on the router shows SQLSTATE 22023 for a calendar that ends before it starts');
+is(sqlstate_of($router, q{SELECT * FROM pricing_proxy.hotel_calendar(NULL, current_date + 1, current_date + 2, 2)}),
+	'22004', 'psql on the router shows SQLSTATE 22004 for a NULL hotel_id in hotel_calendar');
 
 # ... and PL/pgSQL catches it, for every error case, on both sides.
 my @errors = (
@@ -581,7 +707,39 @@ my @errors = (
 	[ 'NULL adults in explain', q{FN.explain(5, current_date + 1, current_date + 2, NULL)}, '22004' ],
 	[ 'NULL checkin in explain', q{FN.explain(5, NULL, current_date + 2)}, '22004' ],
 	[ 'NULL max_total and currency', q{FN.search('Rome', current_date + 1, current_date + 2, max_total => NULL, currency => NULL)}, 'no error' ],
-	[ 'an unknown currency', q{FN.search('Rome', current_date + 1, current_date + 2, currency => 'XXX')}, 'no error' ]);
+	[ 'an unknown currency', q{FN.search('Rome', current_date + 1, current_date + 2, currency => 'XXX')}, 'no error' ],
+	[ 'NULL city in calendar', q{FN.calendar(NULL, current_date + 1, current_date + 9, 2)}, '22004' ],
+	[ 'NULL first_checkin in calendar', q{FN.calendar('Berlin', NULL, current_date + 9, 2)}, '22004' ],
+	[ 'NULL last_checkin in calendar', q{FN.calendar('Paris', current_date + 1, NULL, 2)}, '22004' ],
+	[ 'NULL nights in calendar', q{FN.calendar('Rome', current_date + 1, current_date + 9, NULL)}, '22004' ],
+	[ 'NULL children in calendar', q{FN.calendar('Lisbon', current_date + 1, current_date + 9, 2, 2, NULL)}, '22004' ],
+	[ 'NULL min_stars in calendar', q{FN.calendar('Vienna', current_date + 1, current_date + 9, 2, min_stars => NULL)}, '22004' ],
+	[ 'NULL min_board in calendar', q{FN.calendar('Vienna', current_date + 1, current_date + 9, 2, min_board => NULL)}, '22004' ],
+	[ 'NULL free_cancellation in calendar', q{FN.calendar('Berlin', current_date + 1, current_date + 9, 2, free_cancellation => NULL)}, '22004' ],
+	[ 'NULL booking_date in calendar', q{FN.calendar('Berlin', current_date + 1, current_date + 9, 2, booking_date => NULL)}, '22004' ],
+	[ 'last_checkin before first_checkin', q{FN.calendar('Rome', current_date + 9, current_date + 8, 2)}, '22023' ],
+	[ '367 check-in dates', q{FN.calendar('Paris', current_date, current_date + 366, 2)}, '22023' ],
+	[ '366 check-in dates', q{FN.calendar('Paris', current_date, current_date + 365, 2)}, 'no error' ],
+	[ 'an infinite last_checkin', q{FN.calendar('Paris', current_date, 'infinity', 2)}, '22023' ],
+	[ 'nights 0 in calendar', q{FN.calendar('Lisbon', current_date + 1, current_date + 9, 0)}, '22023' ],
+	[ 'nights beyond max_nights in calendar', q{FN.calendar('Lisbon', current_date + 1, current_date + 9, 31)}, '22023' ],
+	[ 'adults 0 in calendar', q{FN.calendar('Vienna', current_date + 1, current_date + 9, 2, 0)}, '22023' ],
+	[ 'a child aged 18 in calendar', q{FN.calendar('Rome', current_date + 1, current_date + 9, 2, 2, '{4,18}')}, '22023' ],
+	[ 'unknown min_board in calendar', q{FN.calendar('Paris', current_date + 1, current_date + 9, 2, min_board => 'suite')}, '22023' ],
+	[ 'NULL currency in calendar', q{FN.calendar('Rome', current_date + 1, current_date + 9, 2, currency => NULL)}, 'no error' ],
+	[ 'a currency without a rate in calendar', q{FN.calendar('Rome', current_date + 1, current_date + 9, 2, currency => 'JPY')}, 'no error' ],
+	[ 'NULL hotel_id in hotel_calendar', q{FN.hotel_calendar(NULL, current_date + 1, current_date + 9, 2)}, '22004' ],
+	[ 'NULL first_checkin in hotel_calendar', q{FN.hotel_calendar(3, NULL, current_date + 9, 2)}, '22004' ],
+	[ 'NULL nights in hotel_calendar', q{FN.hotel_calendar(3, current_date + 1, current_date + 9, NULL)}, '22004' ],
+	[ 'NULL adults in hotel_calendar', q{FN.hotel_calendar(3, current_date + 1, current_date + 9, 2, NULL)}, '22004' ],
+	[ 'NULL booking_date in hotel_calendar', q{FN.hotel_calendar(3, current_date + 1, current_date + 9, 2, booking_date => NULL)}, '22004' ],
+	[ 'last_checkin before first_checkin in hotel_calendar', q{FN.hotel_calendar(4, current_date + 9, current_date + 8, 2)}, '22023' ],
+	[ '367 check-in dates in hotel_calendar', q{FN.hotel_calendar(4, current_date, current_date + 366, 2)}, '22023' ],
+	[ 'an infinite first_checkin in hotel_calendar', q{FN.hotel_calendar(4, '-infinity', current_date, 2)}, '22023' ],
+	[ 'nights 0 in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 0)}, '22023' ],
+	[ 'nights beyond max_nights in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 31)}, '22023' ],
+	[ 'adults 0 in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 0)}, '22023' ],
+	[ '17 children in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 2, 2, array_fill(5, ARRAY[17]))}, '22023' ]);
 my $catch = q{
 CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
