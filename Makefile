@@ -30,7 +30,7 @@ PGFILEDESC = "pricing - hotel pricing engine in shared memory"
 SHLIB_LINK = -lmimalloc
 
 REGRESS = setup arithmetic cheapest quote errors security differential bounds extremes \
-	offers offers_differential bounds11
+	offers offers_differential bounds11 calendar
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/pricing.conf
 
 # pg_isolation_regress runs specs/*.spec in the database isolation_regression,
