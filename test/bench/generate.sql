@@ -24,6 +24,19 @@
 -- long stay, or a seasonal offer on one room), about a third have fees (per
 -- stay, per night, per guest and night).
 --
+-- Version 1.1 (rate plans, occupancy, children, currencies): every hotel
+-- has three rate plans, a plan-0 row (standard, room only, free
+-- cancellation until 0, 1, 2 or 7 days before check-in), a non-refundable
+-- plan at -10 % and a breakfast plan (a board fee per occupant and night,
+-- min_stay 2, cancellation as plan 0); room 1 has a single-use price (an
+-- occupancy row: 1 occupant at -15 %); room 2 of half of the hotels has an
+-- extra_child_fee (half its extra_guest_fee), the other half charges
+-- young children extra_guest_fee.  A third of the hotels, picked at random
+-- (so mixed within cities), price in USD, GBP or CHF, at prices of about
+-- the same value as the others' in EUR; pricing.exchange_rate has EUR, USD,
+-- GBP and CHF.  Discounts are for every plan (plan_id NULL); the ages, the
+-- rates' max_stay and closed_to_departure keep their defaults.
+--
 -- The load runs with session_replication_role = replica, which skips the
 -- foreign-key checks of 14.6M rows (the generator makes them consistent)
 -- and the row-level change triggers; run.sh calls pricing.refresh() afterwards.  The
@@ -54,7 +67,8 @@ $f$, (:seed)::bigint) \gexec
 
 BEGIN;
 
-TRUNCATE pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee;
+TRUNCATE pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee,
+	pricing.rate_plan, pricing.occupancy, pricing.exchange_rate;
 -- the row triggers that tell a logical replica of applied rows fire in
 -- replica sessions; not for this load: disabled until the end of the
 -- transaction, whose statement triggers (ALWAYS) announce the load
@@ -63,6 +77,9 @@ ALTER TABLE pricing.room DISABLE TRIGGER room_applied;
 ALTER TABLE pricing.rate DISABLE TRIGGER rate_applied;
 ALTER TABLE pricing.discount DISABLE TRIGGER discount_applied;
 ALTER TABLE pricing.fee DISABLE TRIGGER fee_applied;
+ALTER TABLE pricing.rate_plan DISABLE TRIGGER rate_plan_applied;
+ALTER TABLE pricing.occupancy DISABLE TRIGGER occupancy_applied;
+ALTER TABLE pricing.exchange_rate DISABLE TRIGGER exchange_rate_applied;
 
 CREATE TEMP TABLE bench_param AS
 SELECT greatest(1, round(20000 * :scale))::int AS nhotels,
@@ -81,8 +98,23 @@ SELECT h AS hotel_id,
        pg_temp.u(h, 2) AS u_vat, pg_temp.u(h, 3) AS u_tax, pg_temp.u(h, 4) AS u_price,
        pg_temp.u(h, 5) AS u_family, pg_temp.u(h, 6) AS u_disc, pg_temp.u(h, 7) AS u_disc2,
        pg_temp.u(h, 8) AS u_fee, pg_temp.u(h, 9) AS u_fee2, pg_temp.u(h, 10) AS u_minstay,
-       pg_temp.u(h, 11) AS u_city
+       pg_temp.u(h, 11) AS u_city, pg_temp.u(h, 12) AS u_cur, pg_temp.u(h, 13) AS u_cur2,
+       pg_temp.u(h, 14) AS u_plan, pg_temp.u(h, 15) AS u_plan2
 FROM bench_param, generate_series(1, nhotels) AS h;
+
+-- the currencies: one unit's value in EUR, with ten decimals so that
+-- conversions round
+CREATE TEMP TABLE bench_currency (i int, currency char(3), per_unit numeric(20,10));
+INSERT INTO bench_currency VALUES
+  (0, 'EUR', 1.0000000000), (1, 'USD', 0.9187654321), (2, 'GBP', 1.1712345678),
+  (3, 'CHF', 1.0523456789);
+INSERT INTO pricing.exchange_rate (currency, per_unit)
+SELECT currency, per_unit FROM bench_currency ORDER BY i;
+-- a third of the hotels in USD, GBP or CHF, the rest in EUR
+CREATE TEMP TABLE bench_hotel_currency AS
+SELECT h.hotel_id, c.currency, c.per_unit
+FROM bench_hotel h
+JOIN bench_currency c ON c.i = CASE WHEN h.u_cur < 1.0 / 3 THEN 1 + floor(h.u_cur2 * 3)::int ELSE 0 END;
 
 -- city slot s of nhotels lies in the city whose Zipf quantile covers
 -- (s - 0.5) / nhotels; hotels take the slots in a random order
@@ -95,23 +127,26 @@ SELECT h.hotel_id,
        'City' || c.k,
        'Hotel ' || h.hotel_id,
        h.stars,
-       'EUR',
+       hc.currency,
        (ARRAY[0, 5.5, 7, 10, 12.5, 19, 20, 21])[1 + floor(h.u_vat * 8)::int],
        CASE WHEN h.u_tax < 0.3 THEN 0 ELSE round((0.5 + h.u_tax * 4.5)::numeric, 1) END
 FROM bench_hotel h
 JOIN bench_slot USING (hotel_id)
+JOIN bench_hotel_currency hc USING (hotel_id)
 CROSS JOIN bench_param p
 CROSS JOIN LATERAL (SELECT k FROM bench_city
                     WHERE cdf >= (bench_slot.slot - 0.5) / p.nhotels
                     ORDER BY cdf LIMIT 1) c
 ORDER BY h.hotel_id;
 
-INSERT INTO pricing.room (hotel_id, room_id, name, max_guests, base_guests, extra_guest_fee)
+INSERT INTO pricing.room (hotel_id, room_id, name, max_guests, base_guests, extra_guest_fee,
+                         extra_child_fee)
 SELECT h.hotel_id, r.room_id,
        CASE r.room_id WHEN 1 THEN 'Double' ELSE 'Family' END,
        CASE r.room_id WHEN 1 THEN 2 ELSE 3 + (h.u_family < 0.5)::int END,
        2,
-       CASE r.room_id WHEN 1 THEN 0 ELSE round((10 + h.u_family * 30)::numeric, 0) END
+       CASE r.room_id WHEN 1 THEN 0 ELSE round((10 + h.u_family * 30)::numeric, 0) END,
+       CASE WHEN r.room_id = 2 AND h.u_plan2 < 0.5 THEN round(round((10 + h.u_family * 30)::numeric, 0) / 2, 2) END
 FROM bench_hotel h CROSS JOIN generate_series(1, 2) AS r(room_id)
 ORDER BY h.hotel_id, r.room_id;
 
@@ -130,11 +165,13 @@ FROM (
   SELECT h.hotel_id, r.room_id, current_date + d AS stay_date,
          extract(doy FROM current_date + d) AS doy,
          extract(isodow FROM current_date + d) AS dow,
-         (40 + h.stars * 25 + h.u_price * 60) * CASE r.room_id WHEN 1 THEN 1 ELSE 1.45 END AS base,
+         (40 + h.stars * 25 + h.u_price * 60) * CASE r.room_id WHEN 1 THEN 1 ELSE 1.45 END
+           / hc.per_unit::float8 AS base,
          h.u_minstay < 0.2 AS minstay_hotel,
          (h.hotel_id * 4 + r.room_id) * 1024 + d AS key,
          pg_temp.u((h.hotel_id * 4 + r.room_id) * 1024 + d, 2) AS u2
   FROM bench_hotel h
+  JOIN bench_hotel_currency hc USING (hotel_id)
   CROSS JOIN generate_series(1, 2) AS r(room_id)
   CROSS JOIN generate_series(0, 364) AS d
 ) x;
@@ -165,12 +202,37 @@ SELECT hotel_id, 'tourism levy', round((1 + u_fee2)::numeric, 2), 'guest_night'
 FROM bench_hotel WHERE u_fee >= 0.25 AND u_fee < 0.33
 ORDER BY 1;
 
+-- rate plans: plan 0 (standard), 1 (non-refundable, -10 %), 2 (breakfast,
+-- a board fee per occupant and night in the hotel's currency, min_stay 2)
+INSERT INTO pricing.rate_plan (hotel_id, plan_id, name, board, board_fee, refundable,
+                               cancel_days, adjust_percent, min_stay)
+SELECT h.hotel_id, p.plan_id,
+       (ARRAY['Standard', 'Non-refundable', 'Bed and breakfast'])[p.plan_id + 1],
+       CASE p.plan_id WHEN 2 THEN 'breakfast' ELSE 'room_only' END,
+       CASE p.plan_id WHEN 2 THEN round(((8 + h.u_plan * 12) / hc.per_unit::float8)::numeric, 2) ELSE 0 END,
+       p.plan_id <> 1,
+       CASE WHEN p.plan_id <> 1 THEN (ARRAY[0, 1, 2, 7])[1 + floor(h.u_plan2 * 4)::int] END,
+       CASE p.plan_id WHEN 1 THEN -10 ELSE 0 END,
+       CASE p.plan_id WHEN 2 THEN 2 ELSE 1 END
+FROM bench_hotel h
+JOIN bench_hotel_currency hc USING (hotel_id)
+CROSS JOIN generate_series(0, 2) AS p(plan_id)
+ORDER BY h.hotel_id, p.plan_id;
+
+-- a single-use price: room 1 (the double) for one occupant at -15 %
+INSERT INTO pricing.occupancy (hotel_id, room_id, occupants, adjust_percent)
+SELECT hotel_id, 1, 1, -15 FROM bench_hotel ORDER BY hotel_id;
+
 ALTER TABLE pricing.hotel ENABLE REPLICA TRIGGER hotel_applied;
 ALTER TABLE pricing.room ENABLE REPLICA TRIGGER room_applied;
 ALTER TABLE pricing.rate ENABLE REPLICA TRIGGER rate_applied;
 ALTER TABLE pricing.discount ENABLE REPLICA TRIGGER discount_applied;
 ALTER TABLE pricing.fee ENABLE REPLICA TRIGGER fee_applied;
+ALTER TABLE pricing.rate_plan ENABLE REPLICA TRIGGER rate_plan_applied;
+ALTER TABLE pricing.occupancy ENABLE REPLICA TRIGGER occupancy_applied;
+ALTER TABLE pricing.exchange_rate ENABLE REPLICA TRIGGER exchange_rate_applied;
 COMMIT;
 
 RESET session_replication_role;
-VACUUM (FREEZE, ANALYZE) pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee;
+VACUUM (FREEZE, ANALYZE) pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee,
+	pricing.rate_plan, pricing.occupancy, pricing.exchange_rate;

@@ -8,8 +8,11 @@
 --
 -- Per hotel of the city: one index-only range scan of its rates over the
 -- stay (both rooms at once, grouped by room), one index-only probe each for
--- its fees, its discounts and its rooms; the arithmetic of doc/reference.md in numeric;
--- the best room per hotel (LIMIT 1), then the ten best hotels (top-N sort).
+-- its fees, its discounts and its rooms, and one per room for its occupancy
+-- row for the guests (version 1.1's single-use prices, the one 1.1 feature
+-- of the benchmark's data that cheapest's answer depends on); the
+-- arithmetic of doc/reference.md in numeric; the best room per hotel
+-- (LIMIT 1), then the ten best hotels (top-N sort).
 -- Discounts are fetched once per hotel: the best hotel-wide percent and
 -- the room-specific ones as arrays.  PostgreSQL chooses its plan by itself
 -- (after five executions of the prepared statement, a generic plan).
@@ -48,8 +51,12 @@ CROSS JOIN LATERAL (
        AND bool_or(x.stay_date = s.ci AND NOT x.closed_to_arrival AND x.min_stay <= s.n)
   ) b
   JOIN pricing.room r ON r.hotel_id = h.hotel_id AND r.room_id = b.room_id
+  LEFT JOIN pricing.occupancy oc ON oc.hotel_id = h.hotel_id AND oc.room_id = r.room_id
+                                AND oc.occupants = s.g
   CROSS JOIN LATERAL (
-    SELECT b.base + greatest(s.g - r.base_guests, 0) * r.extra_guest_fee * s.n AS subtotal,
+    SELECT CASE WHEN oc.adjust_percent IS NULL THEN b.base
+                  ELSE round(b.base * (100 + oc.adjust_percent) / 100, 2) END
+             + greatest(s.g - r.base_guests, 0) * r.extra_guest_fee * s.n AS subtotal,
            CASE WHEN d.room_ids IS NULL THEN d.all_rooms
                 ELSE greatest(d.all_rooms,
                               (SELECT max(u.p) FROM unnest(d.room_ids, d.room_percents) AS u(id, p)

@@ -9,7 +9,7 @@
 -- First pass: the 20 hotels of the city with the lowest bounds for the
 -- check-in's period, priced (rival.hotel_total); the tenth best of their
 -- totals bounds the answer.  Second pass: price every other hotel whose
--- bound times the nights, less two cents, does not exceed it (all of them
+-- bound times the nights, less five cents, does not exceed it (all of them
 -- when the first pass found fewer than ten prices).  Then the ten best.
 WITH s AS MATERIALIZED (
   SELECT 'City' || $1::int AS city, current_date + $2::int AS ci, $3::int AS n, $4::int AS g,
@@ -29,7 +29,7 @@ rest AS (
   CROSS JOIN LATERAL rival.hotel_total(hb.hotel_id, s.ci, s.n, s.g) pr
   WHERE hb.city = s.city AND hb.period = s.p
     AND hb.hotel_id NOT IN (SELECT hotel_id FROM first)
-    AND (th.t IS NULL OR hb.k * s.n - 0.02 <= th.t)),
+    AND (th.t IS NULL OR hb.k * s.n - 0.05 <= th.t)),
 priced AS (
   SELECT hotel_id, room_id, total FROM first WHERE total IS NOT NULL
   UNION ALL
