@@ -216,6 +216,8 @@ static void rate_check_error(const char *column, const char *what,
 							 const RoomKey *key, DateADT night);
 static void add_wide_rate(LoadState *st, PricingBlock *b, int32 slot,
 						  int32 night, int64 price);
+static void set_max_stay(LoadState *st, PricingRoom *room, int32 night,
+						 int max_stay);
 static void finish_blocks(LoadState *st);
 static void city_orders(PricingCity *city, void *arg);
 static void run_query(const char *sql);
@@ -701,6 +703,7 @@ build_block(LoadState *st, PricingBlock *b,
 	b->hotels = MemoryContextAllocZero(st->cxt, sizeof(PricingHotel) * nhotels);
 	b->rooms = MemoryContextAllocZero(st->cxt, sizeof(PricingRoom) * Max(nrooms, 1));
 	b->nights = MemoryContextAllocZero(st->cxt, PRICING_NIGHT_BYTES * (Size) st->ndays * Max(nrooms, 1));
+	b->rows = MemoryContextAllocZero(st->cxt, ((Size) st->ndays * Max(nrooms, 1) + 7) / 8);
 	b->cum = MemoryContextAllocZero(st->cxt,
 									sizeof(uint32) * ((Size) st->ndays + 1) * Max(nrooms, 1));
 	st->blocks[st->nblocks++] = b;
@@ -1103,7 +1106,7 @@ load_rates(LoadState *st)
 		int64		price;
 		int32		available;
 		int			min_stay;
-		int			max_stay = PRICING_NO_MAX_STAY;
+		int			max_stay;
 		bool		ctd = false;
 		uint8	   *e;
 
@@ -1151,7 +1154,8 @@ load_rates(LoadState *st)
 			max_stay = DatumGetInt16(slot->tts_values[a_max_stay - 1]);
 			if (max_stay < 1)
 				rate_check_error("max_stay", "a value below 1", &key, first + (DateADT) night);
-			max_stay = Min(max_stay, PRICING_NO_MAX_STAY);
+			set_max_stay(st, &b->rooms[entry->slot], (int32) night,
+						 Min(max_stay, PRICING_NO_MAX_STAY));
 		}
 		if (a_ctd != InvalidAttrNumber)
 			ctd = DatumGetBool(slot_notnull(slot, a_ctd));
@@ -1164,7 +1168,7 @@ load_rates(LoadState *st)
 		e = b->nights + PRICING_NIGHT_BYTES * at;
 		e[0] = (available > 0 ? 1 : 0) | (ctd ? PRICING_NIGHT_CTD : 0);
 		e[1] = DatumGetBool(slot_notnull(slot, a_cta)) ? 0 : (uint8) Min(min_stay, 255);
-		e[2] = (uint8) max_stay;
+		b->rows[at / 8] |= (uint8) (1 << (at % 8));
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
@@ -1314,6 +1318,21 @@ rate_check_error(const char *column, const char *what, const RoomKey *key,
 					   key->room_id, key->hotel_id,
 					   DatumGetCString(DirectFunctionCall1(date_out,
 														   DateADTGetDatum(night))))));
+}
+
+/*
+ * Record the maximum stay of an arrival on a night of the room; the first
+ * one gives the room its array, every other night without one.
+ */
+static void
+set_max_stay(LoadState *st, PricingRoom *room, int32 night, int max_stay)
+{
+	if (room->max_stay == NULL)
+	{
+		room->max_stay = MemoryContextAlloc(st->cxt, st->ndays);
+		memset(room->max_stay, PRICING_NO_MAX_STAY, st->ndays);
+	}
+	room->max_stay[night] = (uint8) max_stay;
 }
 
 static void
@@ -1493,7 +1512,8 @@ foreign_key_error(const char *table, int64 hotel_id)
 static inline Size
 room_bytes(int32 ndays)
 {
-	return PRICING_NIGHT_BYTES * (Size) ndays + sizeof(uint32) * ((Size) ndays + 1);
+	return PRICING_NIGHT_BYTES * (Size) ndays + sizeof(uint32) * ((Size) ndays + 1) +
+		(ndays + 7) / 8;
 }
 
 static int

@@ -166,7 +166,7 @@ pricing_explain_room(const PricingBlock *b, int32 r, const PricingStay *stay,
 	if (g->infants > room->max_infants)
 		return PRICING_TOO_MANY_INFANTS;
 	for (int32 d = stay->first; d < co; d++)
-		if (pricing_night(b, r, d)[2] == 0)
+		if (!pricing_night_has_rate(b, r, d))
 		{
 			*night = stay->checkin + (d - stay->first);
 			return PRICING_NO_RATE;
@@ -181,7 +181,7 @@ pricing_explain_room(const PricingBlock *b, int32 r, const PricingStay *stay,
 		return PRICING_CLOSED_TO_ARRIVAL;
 	if (e[1] > stay->nights)
 		return PRICING_MIN_STAY;
-	if (e[2] < stay->nights)
+	if (room->max_stay != NULL && room->max_stay[stay->first] < stay->nights)
 		return PRICING_MAX_STAY;
 	if (co < stay->ndays && (pricing_night(b, r, co)[0] & PRICING_NIGHT_CTD))
 		return PRICING_CLOSED_TO_DEPARTURE;

@@ -111,6 +111,13 @@ typedef struct PricingRoom
 	int64		child_fee;		/* cents per extra young child per night */
 	const PricingOccupancy *occ;
 	int64	   *cum64;			/* exact prefix sums of a wide room, else NULL */
+
+	/*
+	 * The maximum stay of an arrival on each night, saturated at
+	 * PRICING_NO_MAX_STAY (which also stands for none), for a room with a
+	 * maximum stay on some night; NULL for the others.
+	 */
+	uint8	   *max_stay;
 } PricingRoom;
 
 typedef struct PricingBlock
@@ -129,11 +136,14 @@ typedef struct PricingBlock
 	 *	  at PRICING_RUN_MAX, in the low seven bits; PRICING_NIGHT_CTD when no
 	 *	  stay may check out on night d (closed to departure);
 	 * 1: 0 when a stay cannot arrive on night d (closed to arrival, or no
-	 *	  rate), else its minimum stay, saturated at 255;
-	 * 2: 0 when night d has no rate, else the maximum stay of an arrival on
-	 *	  night d, saturated at 255 (no maximum: 255).
+	 *	  rate), else its minimum stay, saturated at 255.
+	 *
+	 * Whether night d of room r has a rate row at all, which only explain
+	 * needs (no rate or sold out), is bit d * nrooms + r of rows.  Maximum
+	 * stays are rare, so a room keeps them apart (PricingRoom.max_stay).
 	 */
 	uint8	   *nights;
+	uint8	   *rows;			/* a bit per room and night: it has a rate */
 
 	/*
 	 * cum[d * nrooms + r] is the sum of the nightly prices (cents) of nights
@@ -429,7 +439,7 @@ extern PricingIndex *pricing_load_index(MemoryContext cxt);
 /*
  * The layout of a room's night (see PricingBlock.nights).
  */
-#define PRICING_NIGHT_BYTES		3
+#define PRICING_NIGHT_BYTES		2
 #define PRICING_NIGHT_CTD		0x80
 #define PRICING_RUN_MAX			127
 #define PRICING_NO_MAX_STAY		255
@@ -545,6 +555,7 @@ static inline bool
 pricing_room_open(const PricingBlock *b, int32 r, const PricingStay *stay)
 {
 	const uint8 *e = pricing_night(b, r, stay->first);
+	const uint8 *max_stay = b->rooms[r].max_stay;
 	int32		co = stay->first + stay->nights;
 
 	if (unlikely((e[0] & PRICING_RUN_MAX) < stay->nights))
@@ -560,9 +571,20 @@ pricing_room_open(const PricingBlock *b, int32 r, const PricingStay *stay)
 		if (d < co && (pricing_night(b, r, d)[0] & PRICING_RUN_MAX) < co - d)
 			return false;
 	}
-	if (e[1] == 0 || e[1] > stay->nights || e[2] < stay->nights)
+	if (e[1] == 0 || e[1] > stay->nights)
+		return false;
+	if (unlikely(max_stay != NULL) && max_stay[stay->first] < stay->nights)
 		return false;
 	return co >= stay->ndays || !(pricing_night(b, r, co)[0] & PRICING_NIGHT_CTD);
+}
+
+/* whether night d of room r of block b has a rate row */
+static inline bool
+pricing_night_has_rate(const PricingBlock *b, int32 r, int32 d)
+{
+	Size		bit = (Size) d * b->nrooms + r;
+
+	return (b->rows[bit / 8] >> (bit % 8)) & 1;
 }
 
 /* the rack price of the stay in room r of block b, in cents */

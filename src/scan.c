@@ -467,6 +467,7 @@ prefetch_visit(const PricingCity *c, const uint64 *order, int32 i,
 		b = h->block;
 		at = (Size) stay->first * b->nrooms + h->first_room;
 		prefetch(b->nights + PRICING_NIGHT_BYTES * at);
+		prefetch(b->nights + PRICING_NIGHT_BYTES * (at + (Size) stay->nights * b->nrooms));
 		prefetch(&b->rooms[h->first_room]);
 		prefetch(&b->cum[at]);
 		prefetch(&b->cum[at + (Size) stay->nights * b->nrooms]);
