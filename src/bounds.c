@@ -60,7 +60,7 @@
 #include "pricing.h"
 
 #define ST_SORT				sort_order
-#define ST_ELEMENT_TYPE		uint64
+#define ST_ELEMENT_TYPE		uint32
 #define ST_COMPARE(a, b)	((*(a) > *(b)) - (*(a) < *(b)))
 #define ST_SCOPE			static
 #define ST_DECLARE
@@ -75,21 +75,29 @@
 
 static void block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays,
 						 int32 pos, const PricingExchange *fx);
+static void hotel_bounds(const PricingHotel *h, const PricingBlock *b,
+						 const uint32 *low, int32 n, uint64 *any, uint64 *pair,
+						 uint64 *plan0_pair);
 static uint64 room_plan_bound(const PricingHotel *h, const PricingRoom *room,
-							  const PricingPlan *plan, uint64 low);
-static uint32 pivot_key(uint64 k, const PricingHotel *h,
-						const PricingExchange *fx);
+							  const PricingPlan *plan, uint64 low,
+							  int32 occupants);
+static int32 min_occupancy(const PricingRoom *room, int32 occupants);
+static float cents_key(uint64 k);
+static float pivot_key(uint64 k, const PricingHotel *h,
+					   const PricingExchange *fx);
 static inline int32 period_count(int32 ndays);
+
+/* a bound that no stay reaches: no offer of the hotel fits the set */
+#define NO_OFFER	PG_UINT64_MAX
 
 /* arena bytes of the orders of a city of nhotels hotels, roughly */
 Size
 pricing_city_order_bytes(int64 nhotels, int32 ndays)
 {
-	Size		nperiods = period_count(ndays);
+	Size		norders = PRICING_ORDER_SETS * (period_count(ndays) + 1);
 
 	return sizeof(PricingHotel *) * nhotels +
-		2 * (sizeof(uint64 *) + 16) * (nperiods + 1) +
-		2 * sizeof(uint64) * (nperiods + 1) * nhotels;
+		(sizeof(uint32 *) + 16) * norders + sizeof(uint32) * norders * nhotels;
 }
 
 /*
@@ -100,19 +108,20 @@ pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays,
 					const PricingExchange *fx)
 {
 	int32		pos = 0;
+	int32		norders;
 
 	city->nhotels = 0;
 	for (int32 i = 0; i < city->nblocks; i++)
 		city->nhotels += city->blocks[i].nhotels;
 	city->nperiods = period_count(ndays);
+	city->posbits = 1;
+	while (((int64) 1 << city->posbits) < city->nhotels)
+		city->posbits++;
+	norders = PRICING_ORDER_SETS * (city->nperiods + 1);
 	city->hotels = MemoryContextAlloc(cxt, sizeof(PricingHotel *) * Max(city->nhotels, 1));
-	city->orders = MemoryContextAlloc(cxt, sizeof(uint64 *) * (city->nperiods + 1));
-	city->pivot_orders = MemoryContextAlloc(cxt, sizeof(uint64 *) * (city->nperiods + 1));
-	for (int32 p = 0; p <= city->nperiods; p++)
-	{
-		city->orders[p] = MemoryContextAlloc(cxt, sizeof(uint64) * Max(city->nhotels, 1));
-		city->pivot_orders[p] = MemoryContextAlloc(cxt, sizeof(uint64) * Max(city->nhotels, 1));
-	}
+	city->orders = MemoryContextAlloc(cxt, sizeof(uint32 *) * norders);
+	for (int32 o = 0; o < norders; o++)
+		city->orders[o] = MemoryContextAlloc(cxt, sizeof(uint32) * Max(city->nhotels, 1));
 
 	for (int32 i = 0; i < city->nblocks; i++)
 	{
@@ -121,11 +130,8 @@ pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays,
 		CHECK_FOR_INTERRUPTS();
 	}
 
-	for (int32 p = 0; p <= city->nperiods; p++)
-	{
-		sort_order(city->orders[p], city->nhotels);
-		sort_order(city->pivot_orders[p], city->nhotels);
-	}
+	for (int32 o = 0; o < norders; o++)
+		sort_order(city->orders[o], city->nhotels);
 }
 
 /*
@@ -170,33 +176,26 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos,
 	for (int32 i = 0; i < b->nhotels; i++)
 	{
 		const PricingHotel *h = &b->hotels[i];
+		uint32		at = (uint32) (pos + i);
+		int32		bits = city->posbits;
 
 		Assert(h->first_room == room);
-		city->hotels[pos + i] = h;
+		city->hotels[at] = h;
 		for (int32 p = 0; p <= nperiods; p++)
 		{
-			uint64		k = PG_UINT32_MAX;
+			uint64		any,
+						pair,
+						plan0_pair;
 
-			for (int32 r = room; r < room + h->nrooms; r++)
-			{
-				uint64		l = low[(Size) p * n + r];
-
-				/* a room without a sellable night keeps any bound */
-				if (l == PG_UINT32_MAX)
-					continue;
-				for (int32 q = 0; q < h->nplans; q++)
-				{
-					const PricingPlan *plan = &h->plans[q];
-
-					if (plan->all_rooms || plan->room_id == b->rooms[r].room_id)
-						k = Min(k, room_plan_bound(h, &b->rooms[r], plan, l));
-				}
-			}
-			k = Min(k, PG_UINT32_MAX);
-			city->orders[p][pos + i] = pricing_order_entry((uint32) k,
-														   (uint32) (pos + i));
-			city->pivot_orders[p][pos + i] = pricing_order_entry(pivot_key(k, h, fx),
-																 (uint32) (pos + i));
+			hotel_bounds(h, b, low + (Size) p * n, n, &any, &pair, &plan0_pair);
+			city->orders[PRICING_ORDERS_ANY * (nperiods + 1) + p][at] =
+				pricing_order_entry(cents_key(any), at, bits);
+			city->orders[PRICING_ORDERS_PLAN0_PAIR * (nperiods + 1) + p][at] =
+				pricing_order_entry(cents_key(plan0_pair), at, bits);
+			city->orders[PRICING_ORDERS_PIVOT_ANY * (nperiods + 1) + p][at] =
+				pricing_order_entry(pivot_key(any, h, fx), at, bits);
+			city->orders[PRICING_ORDERS_PIVOT_PAIR * (nperiods + 1) + p][at] =
+				pricing_order_entry(pivot_key(pair, h, fx), at, bits);
 		}
 		room += h->nrooms;
 	}
@@ -204,28 +203,67 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos,
 }
 
 /*
- * K of one room under one plan, whose cheapest sellable night in the
- * period costs low cents (see the top of the file).  Every step rounds
- * down; amounts are capped so that the arithmetic stays well inside 64
- * bits, which can only lower the bound.
+ * The hotel's bounds K for one period, whose cheapest sellable night costs
+ * low[r] in room r of the block (PG_UINT32_MAX: none): under any plan for
+ * any party, under any plan for two occupants or more, under plan 0 for two
+ * occupants or more.  NO_OFFER when no offer fits.
+ */
+static void
+hotel_bounds(const PricingHotel *h, const PricingBlock *b, const uint32 *low,
+			 int32 n, uint64 *any, uint64 *pair, uint64 *plan0_pair)
+{
+	*any = *pair = *plan0_pair = NO_OFFER;
+	for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
+	{
+		const PricingRoom *room = &b->rooms[r];
+
+		/* a room without a sellable night in the period offers nothing */
+		if (low[r] == PG_UINT32_MAX)
+			continue;
+		for (int32 q = 0; q < h->nplans; q++)
+		{
+			const PricingPlan *plan = &h->plans[q];
+			uint64		k;
+
+			if (!plan->all_rooms && plan->room_id != room->room_id)
+				continue;
+			*any = Min(*any, room_plan_bound(h, room, plan, low[r], 1));
+			if (room->max_guests < 2)
+				continue;
+			k = room_plan_bound(h, room, plan, low[r], 2);
+			*pair = Min(*pair, k);
+			if (plan->plan_id == 0)
+				*plan0_pair = Min(*plan0_pair, k);
+		}
+	}
+}
+
+/*
+ * K of one room under one plan, for at least this many occupants (1 or
+ * 2), whose cheapest sellable night in the period costs low cents (see the
+ * top of the file).  Every step rounds down; amounts are capped so that
+ * the arithmetic stays well inside 64 bits, which can only lower the
+ * bound.
  */
 static uint64
 room_plan_bound(const PricingHotel *h, const PricingRoom *room,
-				const PricingPlan *plan, uint64 low)
+				const PricingPlan *plan, uint64 low, int32 occupants)
 {
-	uint64		fees = Min((uint64) (h->fee_night + h->fee_guest_night), BOUND_CAP);
-	uint64		board = Min((uint64) plan->board_fee, BOUND_CAP);
+	uint64		fees = Min((uint64) h->fee_night, BOUND_CAP) +
+		occupants * Min((uint64) h->fee_guest_night, BOUND_CAP);
+	uint64		board = occupants * Min((uint64) plan->board_fee, BOUND_CAP);
 	uint64		tax = Min((uint64) h->city_tax, BOUND_CAP);
 	uint64		vat = h->vat_percent;
 	uint64		d = room->max_discount;
+	int32		occ = min_occupancy(room, occupants);
 	int64		x;
 
 	Assert(h->vat_percent >= 0 && h->vat_percent <= 10000);
 	Assert(h->fee_night >= 0 && h->fee_guest_night >= 0 && h->city_tax >= 0);
-	Assert(d <= 10000 && room->min_occupancy >= -10000 && room->min_occupancy <= 0);
+	Assert(d <= 10000 && occ >= -10000 && occ <= 0);
 	Assert(plan->adjust_percent >= -10000 && plan->adjust_percent <= 10000);
 
-	x = (int64) (low * (10000 + room->min_occupancy) / 10000);
+	x = (int64) (low * (10000 + occ) / 10000);
 	x = x * (10000 + plan->adjust_percent) / 10000;
 	x += Max(plan->adjust_amount, -(int64) BOUND_CAP);
 	if (x < 0)
@@ -234,26 +272,56 @@ room_plan_bound(const PricingHotel *h, const PricingRoom *room,
 }
 
 /*
- * The key of a hotel whose bound is k in its pivot order: a float no
- * greater than (k - 5) times its currency's rate, as its bits.
+ * The lowest occupancy percent of the room for parties of at least this
+ * many occupants: that of a row for so many or more, or 0 (no row).
  */
-static uint32
+static int32
+min_occupancy(const PricingRoom *room, int32 occupants)
+{
+	int32		low = 0;
+
+	if (occupants <= 1)
+		return room->min_occupancy;
+	for (int i = 0; i < room->nocc; i++)
+		if (room->occ[i].occupants >= occupants)
+			low = Min(low, room->occ[i].percent);
+	return low;
+}
+
+/* a bound in cents as an order's key: a float no greater than it */
+static float
+cents_key(uint64 k)
+{
+	float		f;
+
+	if (k == NO_OFFER)
+		return INFINITY;
+	f = (float) k;
+	if ((double) f > (double) k)
+		f = nextafterf(f, 0.0f);
+	return f;
+}
+
+/*
+ * The key of a hotel whose bound is k in a pivot order: a float no
+ * greater than (k - 5) times its currency's rate.  A hotel whose currency
+ * has no exchange rate has no converted price: +Inf, last.
+ */
+static float
 pivot_key(uint64 k, const PricingHotel *h, const PricingExchange *fx)
 {
 	double		v;
 	float		f;
-	uint32		bits;
 
-	if (h->fx < 0)
-		return PRICING_PIVOT_NONE;
+	if (h->fx < 0 || k == NO_OFFER)
+		return INFINITY;
 	v = (double) (k > 5 ? k - 5 : 0) * fx[h->fx].approx * (1.0 - 1e-9);
 	f = (float) v;
 	if ((double) f > v)
 		f = nextafterf(f, 0.0f);
 	if (!(f < FLT_MAX))
 		f = FLT_MAX;
-	memcpy(&bits, &f, sizeof(bits));
-	return bits;
+	return f;
 }
 
 static inline int32

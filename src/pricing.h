@@ -241,24 +241,19 @@ typedef struct PricingCity
 	const struct PricingHotel **hotels; /* its hotels, block after block */
 
 	/*
-	 * The orders in which cheapest() visits the city's hotels (bounds.c):
-	 * one per period of PRICING_PERIOD_NIGHTS nights, then one for the
-	 * whole window.  Entry i of an order names hotels[h] and K, a lower
-	 * bound in cents of what one night in any of its rooms costs with
-	 * everything, for stays of the order's period (pricing_order_entry);
-	 * entries ascend.
+	 * The orders in which the searches visit the city's hotels (bounds.c):
+	 * PRICING_ORDER_SETS sets, each with one order per period of
+	 * PRICING_PERIOD_NIGHTS nights and then one for the whole window, at
+	 * orders[set * (nperiods + 1) + period].  Entry i of an order names
+	 * hotels[h] and holds a lower bound of what one night of a stay in the
+	 * period costs at that hotel, for the searches the set serves; entries
+	 * ascend.  An entry is a float's bits, the low posbits of which hold h
+	 * instead (pricing_order_entry): the float left is a little lower, still
+	 * a bound, and entries sort as integers.
 	 */
 	int32		nperiods;
-	uint64	  **orders;
-
-	/*
-	 * The same orders for searches that convert to a currency: keys are
-	 * lower bounds of the same nightly price in the pivot currency of
-	 * pricing.exchange_rate, as the bits of a non-negative float (which
-	 * order as the integers do); hotels whose currency has no exchange rate
-	 * come last, with an infinite key.
-	 */
-	uint64	  **pivot_orders;
+	int32		posbits;
+	uint32	  **orders;
 } PricingCity;
 
 /* hotel_id -> hotel, a simplehash table living in the arena */
@@ -358,46 +353,61 @@ extern void pricing_city_orders(MemoryContext cxt, PricingCity *city,
 								int32 ndays, const struct PricingExchange *fx);
 
 /*
- * The order in which to visit the city's hotels for a stay (bounds.c),
- * for a search in the hotels' own currencies or converting to one.
+ * The sets of scan orders (bounds.c).  The bound of a hotel depends on what
+ * a search may sell: every plan or plan 0 alone, to any party or to one of
+ * at least two occupants (which no single-use price and no room for one
+ * serves), in the hotels' currencies or in a pivot currency (bounds of
+ * converted totals).  Each search visits hotels in the tightest set that
+ * holds for it.
  */
-static inline const uint64 *
-pricing_city_order(const PricingCity *city, int32 first, int32 nights,
-				   bool converting)
+typedef enum PricingOrderSet
 {
-	uint64	  **orders = converting ? city->pivot_orders : city->orders;
+	PRICING_ORDERS_ANY,			/* every plan, any party */
+	PRICING_ORDERS_PLAN0_PAIR,	/* plan 0, two occupants or more */
+	PRICING_ORDERS_PIVOT_ANY,	/* every plan, any party, pivot currency */
+	PRICING_ORDERS_PIVOT_PAIR,	/* every plan, two occupants or more, pivot */
+	PRICING_ORDER_SETS
+} PricingOrderSet;
 
-	if (nights <= PRICING_PERIOD_STAY)
-		return orders[first / PRICING_PERIOD_NIGHTS];
-	return orders[city->nperiods];
+static inline const uint32 *
+pricing_city_order(const PricingCity *city, PricingOrderSet set, int32 first,
+				   int32 nights)
+{
+	int32		period = nights <= PRICING_PERIOD_STAY ?
+		first / PRICING_PERIOD_NIGHTS : city->nperiods;
+
+	return city->orders[set * (city->nperiods + 1) + period];
 }
-
-/* the key of a hotel without an exchange rate in a pivot order: +Inf */
-#define PRICING_PIVOT_NONE	((uint32) 0x7F800000)
 
 /*
- * An entry of a scan order packs a hotel's bound K above its position h in
- * city->hotels, so that sorting the entries as plain integers sorts the
- * hotels by bound (and by position among equal bounds).
+ * An entry of a scan order: the bits of a non-negative float bound, rounded
+ * down by putting the position h of the hotel in its low posbits.
  */
-static inline uint64
-pricing_order_entry(uint32 bound, uint32 hotel)
+static inline uint32
+pricing_order_entry(float bound, uint32 hotel, int32 posbits)
 {
-	return ((uint64) bound << 32) | hotel;
+	uint32		bits;
+
+	memcpy(&bits, &bound, sizeof(bits));
+	return (bits & ~(((uint32) 1 << posbits) - 1)) | hotel;
 }
 
-/* the bound K of an entry, in cents */
-static inline uint32
-pricing_order_bound(uint64 entry)
+/* the bound of an entry (+Inf: no hotel from here on can offer anything) */
+static inline float
+pricing_order_bound(uint32 entry, int32 posbits)
 {
-	return (uint32) (entry >> 32);
+	uint32		bits = entry & ~(((uint32) 1 << posbits) - 1);
+	float		bound;
+
+	memcpy(&bound, &bits, sizeof(bound));
+	return bound;
 }
 
 /* the position h of an entry's hotel in city->hotels */
 static inline uint32
-pricing_order_hotel(uint64 entry)
+pricing_order_hotel(uint32 entry, int32 posbits)
 {
-	return (uint32) entry;
+	return entry & (((uint32) 1 << posbits) - 1);
 }
 
 /* changes.c */

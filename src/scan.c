@@ -29,6 +29,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "lib/binaryheap.h"
 #include "miscadmin.h"
 
@@ -64,8 +66,10 @@ static void topk_init(TopK *top, int max_results, bool limited, int128 limit);
 static void scan_city(const PricingCity *c, const PricingStay *stay,
 					  const PricingParty *party, const PricingSearch *search,
 					  bool limited, int128 limit, TopK *top);
+static PricingOrderSet order_set(const PricingSearch *search,
+								 const PricingParty *party);
 static inline bool past_bound(const TopK *top, const PricingSearch *search,
-							  uint64 entry, int32 nights);
+							  float bound, int32 nights);
 static bool hotel_offers(const PricingHotel *h, const PricingStay *stay,
 						 const PricingParty *party, const PricingSearch *search);
 static inline bool plan_wanted(const PricingPlan *plan, const PricingSearch *search,
@@ -74,7 +78,7 @@ static bool convert_candidate(const TopK *top, const PricingSearch *search,
 							  PricingCandidate *cand);
 static inline void offer(TopK *top, const PricingCandidate *cand);
 static pg_attribute_always_inline void prefetch_visit(const PricingCity *c,
-													  const uint64 *order,
+													  const uint32 *order,
 													  int32 i,
 													  const PricingStay *stay);
 static int	topk_sorted(TopK *top, PricingCandidate **rows);
@@ -275,18 +279,19 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 		  const PricingParty *party, const PricingSearch *search,
 		  bool limited, int128 limit, TopK *top)
 {
-	const uint64 *order = pricing_city_order(c, stay->first, stay->nights,
-											 search->fx >= 0);
+	const uint32 *order = pricing_city_order(c, order_set(search, party),
+											 stay->first, stay->nights);
 
 	for (int32 i = 0; i < c->nhotels; i++)
 	{
 		const PricingHotel *h;
 		PricingCandidate best;
 
-		if (past_bound(top, search, order[i], stay->nights))
+		if (past_bound(top, search, pricing_order_bound(order[i], c->posbits),
+					   stay->nights))
 			break;
 		prefetch_visit(c, order, i, stay);
-		h = c->hotels[pricing_order_hotel(order[i])];
+		h = c->hotels[pricing_order_hotel(order[i], c->posbits)];
 		if (h->stars < search->min_stars)
 			continue;
 
@@ -301,31 +306,44 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 }
 
 /*
- * Whether the hotel of this entry of the order, and every hotel after it,
- * must cost more than any total the heap can still take.  Every stay of n
- * nights costs at least n * K - 5 cents in the hotel's currency (bounds.c);
- * a pivot order's key is at most (K - 5) * per_unit of the hotel's
- * currency, so the converted total is at least n * key / per_unit of the
- * requested currency, less the cent of the conversion's rounding.  The
- * floating-point arithmetic is made to err low.
+ * The tightest set of orders that holds for the search: a party counts at
+ * least its adults as occupants, whatever a hotel's ages make of its
+ * children.
+ */
+static PricingOrderSet
+order_set(const PricingSearch *search, const PricingParty *party)
+{
+	bool		pair = party->adults >= 2;
+
+	if (search->fx >= 0)
+		return pair ? PRICING_ORDERS_PIVOT_PAIR : PRICING_ORDERS_PIVOT_ANY;
+	if (search->plan0_only && pair)
+		return PRICING_ORDERS_PLAN0_PAIR;
+	return PRICING_ORDERS_ANY;
+}
+
+/*
+ * Whether the hotel of an order's entry whose bound this is, and every
+ * hotel after it, must cost more than any total the heap can still take.
+ * An infinite bound: none of them has an offer the search can take.
+ * Otherwise every stay of n nights costs at least n * K - 5 cents in the
+ * hotel's currency (bounds.c); a pivot order's bound is at most (K - 5) *
+ * per_unit of the hotel's currency, so the converted total is at least
+ * n * bound / per_unit of the requested currency, less the cent of the
+ * conversion's rounding.  The floating-point arithmetic is made to err
+ * low.
  */
 static inline bool
-past_bound(const TopK *top, const PricingSearch *search, uint64 entry,
+past_bound(const TopK *top, const PricingSearch *search, float bound,
 		   int32 nights)
 {
-	uint32		key = pricing_order_bound(entry);
-	float		pivot;
-
-	if (search->fx < 0)
-		return top->bounded && (int64) key * nights - 5 > top->bound;
-
-	/* hotels whose currency has no exchange rate come last, and count not */
-	if (key == PRICING_PIVOT_NONE)
+	if (isinf(bound))
 		return true;
 	if (!top->bounded)
 		return false;
-	memcpy(&pivot, &key, sizeof(pivot));
-	return (double) pivot * nights / search->index->fx[search->fx].approx *
+	if (search->fx < 0)
+		return (double) bound * nights - 5.0 > (double) top->bound;
+	return (double) bound * nights / search->index->fx[search->fx].approx *
 		(1.0 - 1e-9) - 1.0 > (double) top->bound;
 }
 
@@ -450,7 +468,7 @@ offer(TopK *top, const PricingCandidate *cand)
  * and drops calls to it.
  */
 static pg_attribute_always_inline void
-prefetch_visit(const PricingCity *c, const uint64 *order, int32 i,
+prefetch_visit(const PricingCity *c, const uint32 *order, int32 i,
 			   const PricingStay *stay)
 {
 	const PricingHotel *h;
@@ -458,12 +476,12 @@ prefetch_visit(const PricingCity *c, const uint64 *order, int32 i,
 	Size		at;
 
 	if (i + AHEAD < c->nhotels)
-		prefetch(&c->hotels[pricing_order_hotel(order[i + AHEAD])]);
+		prefetch(&c->hotels[pricing_order_hotel(order[i + AHEAD], c->posbits)]);
 	if (i + AHEAD / 2 < c->nhotels)
-		prefetch(c->hotels[pricing_order_hotel(order[i + AHEAD / 2])]);
+		prefetch(c->hotels[pricing_order_hotel(order[i + AHEAD / 2], c->posbits)]);
 	if (i + 1 < c->nhotels)
 	{
-		h = c->hotels[pricing_order_hotel(order[i + 1])];
+		h = c->hotels[pricing_order_hotel(order[i + 1], c->posbits)];
 		b = h->block;
 		at = (Size) stay->first * b->nrooms + h->first_room;
 		prefetch(b->nights + PRICING_NIGHT_BYTES * at);
