@@ -5,7 +5,8 @@
  *
  * The layout of blocks, hotels and rooms is declared in pricing.h; this
  * file owns the two hash tables that lead to them: city -> its blocks, for
- * pricing.cheapest(), and hotel_id -> hotel, for pricing.quote().  Both are
+ * the searches, and hotel_id -> hotel, for the functions about one hotel;
+ * and the lookup of a currency among the exchange rates.  The tables are
  * simplehash tables whose memory comes from the generation's arena context,
  * so they are built by the worker and then only looked up by readers.
  *
@@ -137,4 +138,24 @@ pricing_index_hotel(const PricingIndex *index, int64 hotel_id)
 
 	entry = pricing_hotel_lookup(index->hotels, hotel_id);
 	return entry ? entry->hotel : NULL;
+}
+
+/*
+ * The position of a currency (a bpchar, or a text) in index->fx, the
+ * exchange rates, or -1 when it has none.  Trailing blanks do not count, as
+ * for bpchar's equality.
+ */
+int32
+pricing_index_currency(const PricingIndex *index, const text *currency)
+{
+	int			len = VARSIZE_ANY_EXHDR(currency);
+	const char *p = VARDATA_ANY(currency);
+
+	while (len > 0 && p[len - 1] == ' ')
+		len--;
+	for (int32 i = 0; i < index->nfx; i++)
+		if ((int) strlen(index->fx[i].code) == len &&
+			memcmp(index->fx[i].code, p, len) == 0)
+			return i;
+	return -1;
 }

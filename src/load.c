@@ -186,7 +186,6 @@ typedef struct LoadState
 static bool tables_are_v11(void);
 static void check_constraints(bool v11);
 static void load_exchange_rates(LoadState *st);
-static int16 exchange_of(const PricingIndex *index, const text *currency);
 static void load_plans(LoadState *st);
 static void read_plan(LoadState *st, SPITupleTable *tt, uint64 row,
 					  PricingPlan *plan);
@@ -457,25 +456,6 @@ load_exchange_rates(LoadState *st)
 }
 
 /*
- * The index of a currency (bpchar, as stored) in index->fx, or -1.  Trailing
- * blanks do not count, as for bpchar's equality.
- */
-static int16
-exchange_of(const PricingIndex *index, const text *currency)
-{
-	int			len = VARSIZE_ANY_EXHDR(currency);
-	const char *p = VARDATA_ANY(currency);
-
-	while (len > 0 && p[len - 1] == ' ')
-		len--;
-	for (int i = 0; i < index->nfx; i++)
-		if ((int) strlen(index->fx[i].code) == len &&
-			memcmp(index->fx[i].code, p, len) == 0)
-			return (int16) i;
-	return -1;
-}
-
-/*
  * Hotels and rooms: read them, plan the layout of the blocks, check that
  * it fits, and build it.  The plan comes first so that a generation that
  * cannot fit fails before it allocates, saying how much it needs.
@@ -721,7 +701,7 @@ build_block(LoadState *st, PricingBlock *b,
 		h->city_tax = DatumGetInt64(col_notnull(ht, row, 7));
 		h->infant_age = DatumGetInt16(col_notnull(ht, row, 8));
 		h->child_age = DatumGetInt16(col_notnull(ht, row, 9));
-		h->fx = exchange_of(st->index, h->currency);
+		h->fx = (int16) pricing_index_currency(st->index, h->currency);
 		h->nplans = 1;
 		h->plans = standard_plan(st);
 		h->block = b;

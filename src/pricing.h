@@ -442,6 +442,8 @@ extern void pricing_index_foreach_city(PricingIndex *index,
 									   void *arg);
 extern const PricingHotel *pricing_index_hotel(const PricingIndex *index,
 											   int64 hotel_id);
+extern int32 pricing_index_currency(const PricingIndex *index,
+									const text *currency);
 
 /* load.c */
 extern PricingIndex *pricing_load_index(MemoryContext cxt);

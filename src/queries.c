@@ -66,8 +66,6 @@ static int32 check_max_results(int32 max_results);
 static uint8 check_board(text *board);
 static bool total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit);
 static bool stay_in_window(const PricingIndex *index, PricingStay *stay);
-static int32 requested_fx(const PricingIndex *index, FunctionCallInfo fcinfo,
-						  int argno);
 static void search_city(FunctionCallInfo fcinfo, const char *city,
 						const PricingStay *stay, const PricingParty *party,
 						PricingSearch *search, int32 max_results,
@@ -174,7 +172,7 @@ search_city(FunctionCallInfo fcinfo, const char *city, const PricingStay *stay_i
 		search->index = index;
 		if (!v10 && !PG_ARGISNULL(8))
 		{
-			search->fx = requested_fx(index, fcinfo, 8);
+			search->fx = pricing_index_currency(index, PG_GETARG_BPCHAR_PP(8));
 			currency_ok = search->fx >= 0;
 		}
 		if (currency_ok && max_results > 0 && !(limited && limit < 0) &&
@@ -442,7 +440,7 @@ pricing_calendar(PG_FUNCTION_ARGS)
 		const PricingCity *c = pricing_index_city(index, city);
 
 		search.index = index;
-		if (!PG_ARGISNULL(7) && (search.fx = requested_fx(index, fcinfo, 7)) < 0)
+		if (!PG_ARGISNULL(7) && (search.fx = pricing_index_currency(index, PG_GETARG_BPCHAR_PP(7))) < 0)
 			c = NULL;			/* a currency without a rate: no rows */
 		for (int32 i = 0; c != NULL && i < ndates; i++)
 		{
@@ -761,27 +759,6 @@ stay_in_window(const PricingIndex *index, PricingStay *stay)
 		return false;
 	stay->first = (int32) first;
 	return true;
-}
-
-/*
- * The requested currency (a char(3) argument) in index->fx, or -1 when
- * pricing.exchange_rate has no row for it.  Trailing blanks do not count,
- * as for bpchar's equality.
- */
-static int32
-requested_fx(const PricingIndex *index, FunctionCallInfo fcinfo, int argno)
-{
-	BpChar	   *arg = PG_GETARG_BPCHAR_PP(argno);
-	int			len = VARSIZE_ANY_EXHDR(arg);
-	const char *p = VARDATA_ANY(arg);
-
-	while (len > 0 && p[len - 1] == ' ')
-		len--;
-	for (int i = 0; i < index->nfx; i++)
-		if ((int) strlen(index->fx[i].code) == len &&
-			memcmp(index->fx[i].code, p, len) == 0)
-			return i;
-	return -1;
 }
 
 static inline Datum
