@@ -3,7 +3,8 @@
 -- index's own idea needs besides the tables: a summary table of per-hotel
 -- lower bounds of one night's price, and the triggers that keep it right.
 -- The queries that use it are rival_bounded.sql (pricing.cheapest's
--- question) and rival_search_bounded.sql (pricing.search's).
+-- question), rival_search_bounded.sql (pricing.search's) and
+-- rival_calendar.sql (pricing.calendar's).
 --
 -- For each hotel and each period of 14 check-in nights (numbered from
 -- 2000-01-03, a Monday), lower bounds of what any night of any stay of at

@@ -26,6 +26,13 @@
 #      mix, ten constant rows of search's result shape, and the bounded
 #      rival carried over to search's question (rival_search_bounded.sql,
 #      checked first to return search's rows);
+#   4b. flexible dates: pricing.calendar (thirty check-in dates, 3 nights,
+#      the party and currency of search) against the thirty calls of
+#      pricing.search(..., max_results => 1) it stands for, in server time
+#      (pg_stat_statements' execution time, one client); against thirty
+#      constant rows of its shape and against rival_calendar.sql (checked
+#      first to return calendar's rows) in throughput; and
+#      pricing.hotel_calendar's latency (p50, p99) over ninety dates;
 #   5. cheapest's latency (p50, p99) idle and while the worker refreshes
 #      continuously (pairs of runs, with as many clients as cores and with
 #      one fewer);
@@ -130,7 +137,11 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 autovacuum = off
-shared_preload_libraries = 'pricing'
+shared_preload_libraries = 'pricing, pg_stat_statements'
+# pg_stat_statements times calendar and its search calls on the server; it
+# tracks nothing but the sessions of those runs (PGOPTIONS), so that its
+# timing costs no other run anything
+pg_stat_statements.track = 'none'
 pricing.database = 'postgres'
 pricing.shared_memory = '${ARENA_MB}MB'
 pricing.refresh_interval = 0
@@ -144,7 +155,7 @@ now_ms() { date +%s%3N; }
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- data ----------------------------------------------------------------------
-psql -c 'CREATE EXTENSION pricing' -c 'SELECT pricing.refresh(true)' >/dev/null
+psql -c 'CREATE EXTENSION pricing' -c 'SELECT pricing.refresh(true)' -c 'CREATE EXTENSION pg_stat_statements' >/dev/null
 say "generating data at scale $SCALE"
 t0=$(now_ms)
 psql -v scale="$SCALE" -v seed=1 -f "$BENCH/generate.sql" >/dev/null
@@ -206,6 +217,22 @@ done
 cp "$BENCH/ten_rows.pgbench" "$DIR/ten_bare.pgbench"
 # the same parameters, for the correctness check
 { cat "$BENCH/params.pgbench"; echo 'SELECT bench.check(:c, :d, :n, :g);'; } >"$DIR/check.pgbench"
+# flexible dates (calendar_params.pgbench): calendar, the thirty search
+# calls it stands for (max_results => 1, one statement each), its thirty
+# constant rows, its rival; hotel_calendar over ninety dates
+cat "$BENCH/params.pgbench" "$BENCH/calendar_params.pgbench" "$BENCH/calendar.pgbench" >"$DIR/calendar.pgbench"
+cp "$DIR/calendar.pgbench" "$DIR/calendar_server.pgbench"
+{
+	cat "$BENCH/params.pgbench" "$BENCH/calendar_params.pgbench"
+	for k in $(seq 0 29); do
+		echo "SELECT * FROM pricing.search('City' || :c::int, current_date + :f::int + $k, current_date + :f::int + $k + 3, adults => 2, children => '{7}', currency => 'EUR', max_results => 1);"
+	done
+} >"$DIR/searches_server.pgbench"
+cat "$BENCH/params.pgbench" "$BENCH/calendar_params.pgbench" "$BENCH/calendar_rows.pgbench" >"$DIR/calendar_rows.pgbench"
+{ cat "$BENCH/params.pgbench" "$BENCH/calendar_params.pgbench"; rival_query rival_calendar.sql |
+	sed -e "s/\$1/:c/g; s/\$2/:f/g; s/\$3/3/g; s/\$4/2/g; s/\$5/'{7}'/g; s/\$6/'EUR'/g; s/\$7/30/g"; echo ';'; } >"$DIR/calendar_rival.pgbench"
+{ cat "$BENCH/params.pgbench" "$BENCH/calendar_params.pgbench"; echo 'SELECT bench.check_calendar(:c, :f);'; } >"$DIR/check_calendar.pgbench"
+cat "$BENCH/params.pgbench" "$BENCH/hotel_calendar.pgbench" >"$DIR/hotel_calendar.pgbench"
 chown "$RUN_AS": "$DIR"/*.pgbench
 
 # --- correctness: the rival must return what cheapest returns -------------------
@@ -323,6 +350,55 @@ fi
 S_MEAN_ROWS=$(awk -v r="$S_ROWS" -v n="$S_CHECKED" 'BEGIN { printf "%.2f", n ? r / n : 0 }')
 echo "search rival vs search: $S_CHECK_RESULT; search returns $S_MEAN_ROWS rows on average"
 
+# --- correctness: the calendar rival must return what pricing.calendar returns ---
+say "checking the calendar rival against pricing.calendar on $CHECKS parameter sets"
+{
+	echo 'CREATE FUNCTION bench.calendar_rival(int, int, int, int, int[], char(3), int)'
+	echo '  RETURNS TABLE (checkin date, hotel_id bigint, name text, room_id int, plan_id int, total numeric,'
+	echo '                 currency char(3), hotels int)'
+	echo '  LANGUAGE sql STABLE AS $rival$'
+	rival_query rival_calendar.sql
+	echo '$rival$;'
+	cat <<'SQL'
+CREATE TABLE bench.checked_calendar (c int, f int, same boolean, nrows int, hotels bigint, calendar text,
+	rival text);
+CREATE FUNCTION bench.check_calendar(c int, f int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	a text;
+	b text;
+	k int;
+	nh bigint;
+BEGIN
+	SELECT string_agg(x::text, ' ' ORDER BY o), count(*), sum(x.hotels) INTO a, k, nh
+	FROM pricing.calendar('City' || c, current_date + f, current_date + f + 29, 3, adults => 2,
+						  children => '{7}', currency => 'EUR')
+		WITH ORDINALITY AS x(checkin, hotel_id, name, room_id, plan_id, total, currency, hotels, o);
+	SELECT string_agg(x::text, ' ' ORDER BY o) INTO b
+	FROM bench.calendar_rival(c, f, 3, 2, '{7}', 'EUR', 30)
+		WITH ORDINALITY AS x(checkin, hotel_id, name, room_id, plan_id, total, currency, hotels, o);
+	INSERT INTO bench.checked_calendar VALUES (c, f, a IS NOT DISTINCT FROM b, k, nh, a, b);
+END
+$$;
+SQL
+} | psql >/dev/null
+as_pg "$PG_BINDIR/pgbench" -h "$DIR" -n -c 1 -t "$CHECKS" -D ncities="$NCITIES" \
+	-f "$DIR/check_calendar.pgbench" postgres >"$DIR/check_calendar.out" 2>&1 || { cat "$DIR/check_calendar.out"; die "the calendar check failed to run"; }
+read -r C_CHECKED C_MISMATCHES C_ROWS C_HOTELS C_EMPTY <<<"$(psql_value "SELECT count(*), count(*) FILTER (WHERE NOT same), sum(nrows), coalesce(sum(hotels), 0), count(*) FILTER (WHERE nrows = 0) FROM bench.checked_calendar" | tr '|' ' ')"
+if [ "$C_MISMATCHES" -ne 0 ]; then
+	printf '\n'
+	printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'
+	printf '!!! THE PLAIN-SQL CALENDAR RIVAL AND pricing.calendar DISAGREE: %s of %s parameter sets\n' "$C_MISMATCHES" "$C_CHECKED"
+	printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'
+	psql -c "SELECT 'City' || c AS city, current_date + f AS first_checkin, calendar, rival FROM bench.checked_calendar WHERE NOT same LIMIT 3"
+	C_CHECK_RESULT="**DIFFERENT rows for $C_MISMATCHES of $C_CHECKED parameter sets**"
+else
+	C_CHECK_RESULT="same rows for all $C_CHECKED parameter sets ($C_ROWS rows of check-in dates, counting $C_HOTELS hotels with an offer in all; $C_EMPTY sets without any)"
+fi
+C_MEAN_ROWS=$(awk -v r="$C_ROWS" -v n="$C_CHECKED" 'BEGIN { printf "%.1f", n ? r / n : 0 }')
+C_MEAN_HOTELS=$(awk -v r="$C_HOTELS" -v n="$C_ROWS" 'BEGIN { printf "%.0f", n ? r / n : 0 }')
+echo "calendar rival vs calendar: $C_CHECK_RESULT; calendar returns $C_MEAN_ROWS rows of 30 on average, $C_MEAN_HOTELS hotels per date"
+
 # --- throughput -----------------------------------------------------------------
 PGBENCH_OPTS=(-h "$DIR" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -D ncities="$NCITIES")
 POSTMASTER_PID=$(head -1 "$DIR/data/postmaster.pid")
@@ -331,12 +407,13 @@ CLK_TCK=$(getconf CLK_TCK)
 # pgbench runs (the worker does not exit, autovacuum is off)
 children_ticks() { awk '{ print $16 + $17 }' "/proc/$POSTMASTER_PID/stat"; }
 # run_pgbench name script [options]: prints "tps transactions server_ticks";
-# keeps pgbench's output in $DIR/name.out
+# keeps pgbench's output in $DIR/name.out.  With PGSS set, pg_stat_statements
+# tracks the run's sessions (and only theirs).
 run_pgbench() {
 	local name=$1 script=$2 t0 t1
 	shift 2
 	t0=$(children_ticks)
-	if ! as_pg "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 ||
+	if ! as_pg env ${PGSS:+PGOPTIONS=-cpg_stat_statements.track=top} "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 ||
 		grep -q 'aborted' "$DIR/$name.out"; then
 		cat "$DIR/$name.out" >&2
 		die "pgbench run $name failed"
@@ -357,20 +434,64 @@ run_pgbench warm-rival rival.pgbench -T "$WARM" >/dev/null
 run_pgbench warm-bounded bounded.pgbench -T "$WARM" >/dev/null
 run_pgbench warm-search search.pgbench -T "$WARM" >/dev/null
 run_pgbench warm-search-bounded search_bounded.pgbench -T "$WARM" >/dev/null
+run_pgbench warm-calendar calendar.pgbench -T "$WARM" >/dev/null
+run_pgbench warm-searches searches_server.pgbench -T "$WARM" >/dev/null
+run_pgbench warm-calendar-rival calendar_rival.pgbench -T "$WARM" >/dev/null
+run_pgbench warm-hotel-calendar hotel_calendar.pgbench -D nhotels="$HOTELS" -T "$WARM" >/dev/null
 
-say "throughput: $ROUNDS rounds of SELECT 1, constant rows, cheapest, the two rivals, search, its constant rows and its rival; ${DURATION}s each, $CLIENTS clients"
-declare -A TPS CPU CPU_US
-TESTS="select1 ten_rows same_rows cheapest rival bounded ten_bare search_ten search search_bounded"
-for test in $TESTS; do TPS[$test]=""; CPU[$test]=""; done
+mkdir -p "$DIR/log"
+chown "$RUN_AS": "$DIR/log"
+# percentiles prefix: p50 and p99 (ms) and count of the per-transaction logs
+percentiles() {
+	cat "$DIR/log/$1"* | awk '{ print $3 }' | sort -n |
+		awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); printf "%.3f %.3f %d\n", v[i50] / 1000, v[i99] / 1000, NR }'
+}
+# the execution time pg_stat_statements took for the statements of a run
+# (reset before it) that call $1, over their calls: "total_ms calls"
+pgss_exec() {
+	psql_value "SELECT round(sum(total_exec_time)::numeric, 3), sum(calls) FROM pg_stat_statements
+				 WHERE query LIKE '%$1(%'" | tr '|' ' '
+}
+say "throughput: $ROUNDS rounds of SELECT 1, constant rows, cheapest, the two rivals, search, its constant rows and its rival, calendar, its constant rows and its rival, hotel_calendar; ${DURATION}s each, $CLIENTS clients; then calendar and its thirty search calls with one client, timed on the server"
+declare -A TPS CPU CPU_US EXEC EXEC_US
+TESTS="select1 ten_rows same_rows cheapest rival bounded ten_bare search_ten search search_bounded calendar_rows calendar calendar_rival hotel_calendar calendar_server searches_server"
+for test in $TESTS; do TPS[$test]=""; CPU[$test]=""; EXEC[$test]=""; done
 for round in $(seq "$ROUNDS"); do
 	for test in $TESTS; do
-		read -r tps n ticks <<<"$(run_pgbench "$test-$round" "$test.pgbench" -T "$DURATION")"
+		opts=(-T "$DURATION")
+		PGSS=
+		case $test in
+		hotel_calendar) opts+=(-D nhotels="$HOTELS" -l --log-prefix="$DIR/log/hotel-calendar-$round");;
+		calendar_server|searches_server)
+			opts+=(-c 1 -j 1)
+			PGSS=1
+			psql -c 'SELECT pg_stat_statements_reset()' >/dev/null;;
+		esac
+		read -r tps n ticks <<<"$(run_pgbench "$test-$round" "$test.pgbench" "${opts[@]}")"
 		cpu=$(per_xact_us "$ticks" "$n")
 		TPS[$test]="${TPS[$test]} $tps"
 		CPU[$test]="${CPU[$test]} $cpu"
-		printf 'round %s  %-14s %12.1f tps  %10s µs server CPU per transaction\n' "$round" "$test" "$tps" "$cpu"
+		printf 'round %s  %-15s %12.1f tps  %10s µs server CPU per transaction' "$round" "$test" "$tps" "$cpu"
+		if [ -n "$PGSS" ]; then
+			# execution time per transaction: one calendar call, or the
+			# thirty search calls
+			if [ "$test" = calendar_server ]; then
+				read -r ms calls <<<"$(pgss_exec pricing.calendar)"
+				per=1
+			else
+				read -r ms calls <<<"$(pgss_exec pricing.search)"
+				per=30
+			fi
+			[ "${calls:-0}" -gt 0 ] || die "pg_stat_statements recorded no calls for $test"
+			[ "$calls" -eq $(( n * per )) ] || echo "warning: $test: $calls statements recorded for $n transactions"
+			x=$(awk -v ms="$ms" -v c="$calls" -v per="$per" 'BEGIN { printf "%.1f", ms * 1000 / c * per }')
+			EXEC[$test]="${EXEC[$test]} $x"
+			printf '  %10s µs execution time per transaction' "$x"
+		fi
+		printf '\n'
 	done
 done
+PGSS=
 for test in $TESTS; do
 	CPU_US[$test]=$(echo "${CPU[$test]}" | median | awk '{ printf "%.1f", $1 }')
 done
@@ -386,6 +507,17 @@ TPS_SAME=$(echo "${TPS[same_rows]}" | best)
 TPS_SEARCH=$(echo "${TPS[search]}" | best)
 TPS_SEARCH_TEN=$(echo "${TPS[search_ten]}" | best)
 TPS_SEARCH_BOUNDED=$(echo "${TPS[search_bounded]}" | best)
+TPS_CALENDAR=$(echo "${TPS[calendar]}" | best)
+TPS_CALENDAR_ROWS=$(echo "${TPS[calendar_rows]}" | best)
+TPS_CALENDAR_RIVAL=$(echo "${TPS[calendar_rival]}" | best)
+TPS_HOTEL_CALENDAR=$(echo "${TPS[hotel_calendar]}" | best)
+# server time: the least of the rounds (other load only ever adds to it)
+least() { tr ' ' '\n' | grep . | sort -g | head -1; }
+for test in calendar_server searches_server; do
+	EXEC_US[$test]=$(echo "${EXEC[$test]}" | least)
+done
+read -r HCAL_P50 HCAL_P99 HCAL_N <<<"$(percentiles hotel-calendar-)"
+echo "hotel_calendar over 90 dates, $CLIENTS clients: p50 $HCAL_P50 ms, p99 $HCAL_P99 ms ($HCAL_N calls)"
 # the best plain SQL: whichever rival did better
 if awk -v a="$TPS_BOUNDED" -v b="$TPS_RIVAL" 'BEGIN { exit !(a > b) }'; then
 	TPS_BEST=$TPS_BOUNDED; BEST_NAME="rival_bounded.sql"
@@ -394,13 +526,6 @@ else
 fi
 
 # --- latency, idle and during continuous refresh ----------------------------------
-mkdir -p "$DIR/log"
-chown "$RUN_AS": "$DIR/log"
-# percentiles prefix: p50 and p99 (ms) and count of the per-transaction logs
-percentiles() {
-	cat "$DIR/log/$1"* | awk '{ print $3 }' | sort -n |
-		awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); printf "%.3f %.3f %d\n", v[i50] / 1000, v[i99] / 1000, NR }'
-}
 refreshes() { psql_value "SELECT refreshes FROM pricing.status"; }
 refresh_loop() {
 	while [ ! -e "$DIR/log/stop" ]; do
@@ -627,6 +752,12 @@ R_S_CEILING=$(ratio "$TPS_SEARCH_TEN" "$TPS_SEARCH_BOUNDED" "%.1f")
 R_S_CHEAPEST=$(ratio "$TPS_SEARCH" "$TPS_CHEAPEST")
 R_CPU_S_TEN=$(ratio "${CPU_US[search_ten]}" "${CPU_US[search]}")
 R_CPU_S_BOUNDED=$(ratio "${CPU_US[search_bounded]}" "${CPU_US[search]}" "%.1f")
+R_CAL_EXEC=$(ratio "${EXEC_US[calendar_server]}" "${EXEC_US[searches_server]}")
+R_CAL_CPU=$(ratio "${CPU_US[calendar_server]}" "${CPU_US[searches_server]}")
+R_CAL_RIVAL=$(ratio "$TPS_CALENDAR" "$TPS_CALENDAR_RIVAL" "%.1f")
+R_CAL_CEILING=$(ratio "$TPS_CALENDAR_ROWS" "$TPS_CALENDAR_RIVAL" "%.1f")
+R_CAL_ROWS=$(ratio "$TPS_CALENDAR" "$TPS_CALENDAR_ROWS")
+R_CPU_CAL_RIVAL=$(ratio "${CPU_US[calendar_rival]}" "${CPU_US[calendar]}" "%.1f")
 fmt() { awk -v v="$1" -v f="${2:-%.0f}" 'BEGIN { printf f, v }'; }
 # rounds "v1 v2 ..." [format]: the values of the rounds, comma-separated
 rounds() { echo "$1" | tr ' ' '\n' | grep . | awk -v f="${2:-%.0f}" '{ printf "%s" f, (NR > 1 ? ", " : ""), $1 }'; }
@@ -645,6 +776,12 @@ TABLE=$(cat <<EOF
 | search tps / best plain SQL tps (rival_search_bounded.sql: bounds summary, two passes) | ${R_S_BOUNDED}× | ≥ 30× | $(verdict "$R_S_BOUNDED" ">=" 30) |
 | the ceiling of that ratio: ten constant rows of search's shape tps / rival_search_bounded.sql tps | ${R_S_CEILING}× | reported | |
 | search tps / cheapest tps | $R_S_CHEAPEST | reported | |
+| calendar (30 check-in dates) / the 30 calls of search(..., max_results => 1) it stands for: server execution time (pg_stat_statements, one client) | $R_CAL_EXEC | ≤ 0.25 | $(verdict "$R_CAL_EXEC" "<=" 0.25) |
+| the same in server CPU per transaction (the backend's CPU, the protocol included) | $R_CAL_CPU | reported | |
+| calendar tps / best plain SQL tps (rival_calendar.sql: per date, the offering hotels' count and the best of them by bounds) | ${R_CAL_RIVAL}× | ≥ 100× | $(verdict "$R_CAL_RIVAL" ">=" 100) |
+| the ceiling of that ratio: 30 constant rows of calendar's shape tps / rival_calendar.sql tps | ${R_CAL_CEILING}× | reported | |
+| calendar tps / 30 constant rows of its shape tps (calendar returns $C_MEAN_ROWS rows on average) | $R_CAL_ROWS | reported | |
+| hotel_calendar over 90 check-in dates: latency p50 / p99 ($CLIENTS clients) | $HCAL_P50 ms / $HCAL_P99 ms | reported | |
 | full refresh / COPY of every source table ($SOURCE_ROWS rows) | $R_REFRESH | ≤ 0.5 | $(verdict "$R_REFRESH" "<=" 0.5) |
 | full refresh / sequential scan reading the rates' columns | $R_SCAN | reported | |
 | arena bytes per rate (at $DENSITY rates per room-night of the window) | $R_ARENA | ≤ 10 (aim 8) | $(verdict "$R_ARENA" "<=" 10) |
@@ -659,6 +796,7 @@ TABLE=$(cat <<EOF
 | server CPU per transaction: rival_bounded.sql / cheapest | ${R_CPU_BOUNDED}× | reported | |
 | server CPU per transaction: ten constant rows of search's shape / search | $R_CPU_S_TEN | reported | |
 | server CPU per transaction: rival_search_bounded.sql / search | ${R_CPU_S_BOUNDED}× | reported | |
+| server CPU per transaction: rival_calendar.sql / calendar | ${R_CPU_CAL_RIVAL}× | reported | |
 | LOCK TABLE ... ACCESS EXCLUSIVE behind a refresh: wait idle / under load | $(fmt "$LOCK_IDLE_MS") ms / $(fmt "$LOCK_LOADED_MS") ms | reported | |
 | the bounds summary's upkeep (rival_bounds.sql, both bounded rivals): full build / per one-hotel week update | ${BOUNDS_BUILD_MS} ms / ${UPKEEP_MS} ms | reported | |
 EOF
@@ -677,6 +815,15 @@ DETAILS=$(cat <<EOF
 | ten constant rows of search's result shape | $(fmt "$TPS_SEARCH_TEN") tps | ${CPU_US[search_ten]} µs |
 | pricing.search (one child, in EUR) | $(fmt "$TPS_SEARCH") tps | ${CPU_US[search]} µs |
 | plain SQL for search with a bounds summary (rival_search_bounded.sql) | $(fmt "$TPS_SEARCH_BOUNDED" %.1f) tps | ${CPU_US[search_bounded]} µs |
+| thirty constant rows of calendar's result shape | $(fmt "$TPS_CALENDAR_ROWS") tps | ${CPU_US[calendar_rows]} µs |
+| pricing.calendar (30 dates, 3 nights, one child, in EUR) | $(fmt "$TPS_CALENDAR") tps | ${CPU_US[calendar]} µs |
+| plain SQL for calendar (rival_calendar.sql) | $(fmt "$TPS_CALENDAR_RIVAL" %.1f) tps | ${CPU_US[calendar_rival]} µs |
+| pricing.hotel_calendar (90 dates) | $(fmt "$TPS_HOTEL_CALENDAR") tps | ${CPU_US[hotel_calendar]} µs |
+
+| server time, one client | execution time per transaction (pg_stat_statements) | server CPU per transaction | throughput |
+| --- | ---: | ---: | ---: |
+| one pricing.calendar call (30 dates) | ${EXEC_US[calendar_server]} µs | ${CPU_US[calendar_server]} µs | $(fmt "$(echo "${TPS[calendar_server]}" | best)") tps |
+| 30 calls of pricing.search(..., max_results => 1), the same dates | ${EXEC_US[searches_server]} µs | ${CPU_US[searches_server]} µs | $(fmt "$(echo "${TPS[searches_server]}" | best)") tps |
 
 | each round | SELECT 1 | ten constant rows | same row count | cheapest | rival.sql | rival_bounded.sql | ten rows, no draws |
 | --- | --- | --- | --- | --- | --- | --- | --- |
@@ -688,12 +835,26 @@ DETAILS=$(cat <<EOF
 | tps | $(rounds "${TPS[search_ten]}") | $(rounds "${TPS[search]}") | $(rounds "${TPS[search_bounded]}" %.1f) |
 | server CPU µs per transaction | $(rounds "${CPU[search_ten]}" %.1f) | $(rounds "${CPU[search]}" %.1f) | $(rounds "${CPU[search_bounded]}") |
 
+| each round | thirty constant rows of calendar's shape | calendar | rival_calendar.sql | hotel_calendar |
+| --- | --- | --- | --- | --- |
+| tps | $(rounds "${TPS[calendar_rows]}") | $(rounds "${TPS[calendar]}") | $(rounds "${TPS[calendar_rival]}" %.1f) | $(rounds "${TPS[hotel_calendar]}") |
+| server CPU µs per transaction | $(rounds "${CPU[calendar_rows]}" %.1f) | $(rounds "${CPU[calendar]}" %.1f) | $(rounds "${CPU[calendar_rival]}") | $(rounds "${CPU[hotel_calendar]}" %.1f) |
+
+| each round, one client | calendar | 30 search calls |
+| --- | --- | --- |
+| execution µs per transaction (pg_stat_statements) | $(rounds "${EXEC[calendar_server]}" %.1f) | $(rounds "${EXEC[searches_server]}" %.1f) |
+| server CPU µs per transaction | $(rounds "${CPU[calendar_server]}" %.1f) | $(rounds "${CPU[searches_server]}" %.1f) |
+
 | latency of cheapest | p50 | p99 |
 | --- | ---: | ---: |
 | $CLIENTS clients, idle | $IDLE_P50 ms | $IDLE_P99 ms |
 | $CLIENTS clients, refreshing ($N_REFRESH refreshes) | $REF_P50 ms | $REF_P99 ms |
 | ${FEWER:-no} client(s), idle | ${F_IDLE_P50:-} ms | ${F_IDLE_P99:-} ms |
 | ${FEWER:-no} client(s), refreshing (${N_REFRESH_FEWER:-0} refreshes) | ${F_REF_P50:-} ms | ${F_REF_P99:-} ms |
+
+| latency of hotel_calendar (90 check-in dates) | p50 | p99 |
+| --- | ---: | ---: |
+| $CLIENTS clients, idle ($HCAL_N calls) | $HCAL_P50 ms | $HCAL_P99 ms |
 
 | refresh | time |
 | --- | ---: |
@@ -741,6 +902,7 @@ $DETAILS
 
 The plain-SQL rivals against \`pricing.cheapest\`: $CHECK_RESULT.
 The plain-SQL search rival against \`pricing.search\`: $S_CHECK_RESULT.
+The plain-SQL calendar rival against \`pricing.calendar\`: $C_CHECK_RESULT.
 
 How each figure is made:
 
@@ -796,6 +958,46 @@ How each figure is made:
   for $CHECKS parameter sets of the mix.  Its ceiling, ten constant rows of
   search's shape over it, is what no implementation through PostgreSQL's
   protocol could beat it by.
+- Flexible dates (\`test/bench/calendar_params.pgbench\`, after the
+  draws of \`params.pgbench\`): the city as drawn for cheapest, thirty
+  check-in dates from the drawn one (at most 332 days ahead, so that every
+  stay lies in the data's year), 3 nights, 2 adults and a child aged 7,
+  totals in EUR (\`test/bench/calendar.pgbench\`; calendar returned
+  $C_MEAN_ROWS dates on average in the check, with $C_MEAN_HOTELS hotels
+  with an offer per date).
+  - Against the thirty calls of \`pricing.search(..., max_results => 1)\`
+    for the same dates (one prepared statement each, in one pgbench
+    transaction), in server time: the execution time that
+    pg_stat_statements records (\`total_exec_time\` over \`calls\`, reset
+    before each run; preloaded, but tracking only the sessions of these
+    runs, through \`PGOPTIONS\`, so that no other run pays for its
+    timing), per transaction, one client (the backend has a core to itself,
+    pgbench the other), the least of the rounds.  Execution time is the
+    executor's run (ExecutorRun and ExecutorFinish: the function's call,
+    the sending of its rows); it leaves out the executor's start and end,
+    parsing, planning (the statements are prepared) and the protocol's
+    round trips, fixed costs which thirty calls pay thirty times: so it is
+    the measure least kind to calendar (the server CPU of the same runs,
+    which includes them, is shown beside it).
+    pg_stat_statements rather than a PL/pgSQL loop because it times the
+    calls as an application would make them, each its own statement.
+    calendar does more than the thirty calls: per date it also counts every
+    hotel of the city with an offer (\`hotels\`), which search with
+    \`max_results => 1\` never does.
+  - Against the best plain SQL, \`test/bench/rival_calendar.sql\`, in
+    throughput ($CLIENTS clients): one statement; per date, the count from
+    one pass over the city's rates (window frames over the dates: every
+    night of the stay sellable, the arrival open, the departure not closed,
+    a plan that fits), and the best offer from the bounds summary of
+    \`rival_bounds.sql\`, pricing (\`rival.hotel_offer\`) only hotels with an
+    offer that date: the 3 with the lowest bounds, then those whose bound
+    can beat the best of them.  Before the runs it must return exactly
+    calendar's rows for $CHECKS parameter sets.  Its ceiling: thirty constant
+    rows of calendar's shape (\`test/bench/calendar_rows.pgbench\`) over it.
+  - \`pricing.hotel_calendar\` (\`test/bench/hotel_calendar.pgbench\`): a
+    hotel drawn uniformly, ninety check-in dates from the drawn one (at most
+    272 days ahead), 3 nights, the same party; p50 and p99 of the
+    per-transaction pgbench logs of every round ($CLIENTS clients).
 - Constant rows of the same count: the ten constant rows cut, by a pgbench
   draw, to a count drawn from the row counts cheapest returned in the
   check (mean $MEAN_ROWS), so that the baseline sends the same number of
@@ -812,8 +1014,9 @@ How each figure is made:
   would otherwise measure pgbench doing less work.  The one exception,
   "ten rows, no draws", shows what that difference is.
 - Before the runs, every table and index of the schema is loaded into
-  shared buffers (pg_prewarm), and cheapest, search and the rivals run
-  unmeasured for ${WARM:-10} s each.
+  shared buffers (pg_prewarm), and cheapest, search, calendar, the thirty
+  search calls, hotel_calendar and the rivals run unmeasured for
+  ${WARM:-10} s each.
 - Throughput is the best of the rounds (what else runs on the machine only
   ever lowers it; every round is shown); "server CPU per transaction" is
   the CPU time (user and system) of a run's backends over its
@@ -860,4 +1063,7 @@ if [ "$MISMATCHES" -ne 0 ]; then
 fi
 if [ "$S_MISMATCHES" -ne 0 ]; then
 	die "the plain-SQL search rival and pricing.search disagree on $S_MISMATCHES of $S_CHECKED parameter sets (see above)"
+fi
+if [ "$C_MISMATCHES" -ne 0 ]; then
+	die "the plain-SQL calendar rival and pricing.calendar disagree on $C_MISMATCHES of $C_CHECKED parameter sets (see above)"
 fi
