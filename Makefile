@@ -27,7 +27,7 @@ DATA = sql/pricing--1.0.sql sql/pricing--1.0--1.1.sql \
 	sql/pricing_proxy--1.0.sql sql/pricing_proxy--1.0--1.1.sql
 PGFILEDESC = "pricing - hotel pricing engine in shared memory"
 
-SHLIB_LINK = -lmimalloc
+SHLIB_LINK = -lmimalloc -Wl,-Bsymbolic-functions
 
 REGRESS = setup arithmetic cheapest quote errors security differential bounds extremes \
 	offers offers_differential bounds11 calendar

@@ -109,16 +109,11 @@ pricing_offer_price(const PricingHotel *hotel, const PricingRoom *room,
 					PricingPrice *p)
 {
 	int32		n = stay->nights;
-	int128		occupied;
 	int128		subtotal;
 	int128		net;
 	int32		spare_beds = Max(room->base_guests - g->adults, 0);
 
-	occupied = occupancy == 0 ? rack : percent_of(rack, 10000 + occupancy);
-	p->base = percent_of(occupied, 10000 + plan->adjust_percent) +
-		(int128) plan->adjust_amount * n;
-	if (p->base < 0)
-		p->base = 0;
+	p->base = pricing_offer_base(plan, rack, occupancy, n);
 	p->extra = ((int128) Max(g->adults - room->base_guests, 0) * room->extra_fee +
 				(int128) Max(g->young - spare_beds, 0) * room->child_fee) * n;
 	subtotal = p->base + p->extra;
@@ -219,6 +214,21 @@ best_discount(const PricingHotel *hotel, const PricingRoom *room,
 		best = d->percent;
 	}
 	return best;
+}
+
+/*
+ * The base of an offer: the rack price adjusted by the room's occupancy
+ * percent, then by the plan's percent and amount, not below zero.
+ */
+int128
+pricing_offer_base(const PricingPlan *plan, int64 rack, int32 occupancy,
+				   int32 nights)
+{
+	int128		occupied = occupancy == 0 ? rack : percent_of(rack, 10000 + occupancy);
+	int128		base = percent_of(occupied, 10000 + plan->adjust_percent) +
+		(int128) plan->adjust_amount * nights;
+
+	return base < 0 ? 0 : base;
 }
 
 /*

@@ -531,6 +531,8 @@ extern bool pricing_plan_fits(const PricingPlan *plan, const PricingRoom *room,
 							  const PricingStay *stay);
 extern int32 pricing_occupancy_percent(const PricingRoom *room,
 									   int32 occupants);
+extern int128 pricing_offer_base(const PricingPlan *plan, int64 rack,
+								 int32 occupancy, int32 nights);
 extern void pricing_offer_price(const PricingHotel *hotel,
 								const PricingRoom *room,
 								const PricingPlan *plan, int64 rack,
@@ -663,9 +665,9 @@ extern bool pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 							   const PricingParty *party,
 							   const PricingSearch *search,
 							   PricingCandidate *best);
-extern int	pricing_count_city(const PricingCity *c, const PricingStay *stay,
-							   const PricingParty *party,
-							   const PricingSearch *search);
+extern void pricing_count_city(const PricingCity *c, const PricingStay *stay,
+							   int32 ndates, const PricingParty *party,
+							   const PricingSearch *search, int32 *counts);
 extern int	pricing_scan_hotel(const PricingHotel *hotel, const PricingStay *stay,
 							   const PricingParty *party, bool plan0_only,
 							   PricingOfferRow **rows);

@@ -75,6 +75,8 @@ static void put_offers(FunctionCallInfo fcinfo, const PricingStay *stay,
 static inline Datum board_datum(const PricingPlan *plan);
 static int32 check_calendar(DateADT first, DateADT last, int32 nights,
 							DateADT booking_date, PricingStay *stay);
+static bool calendar_in_window(const PricingIndex *index, DateADT first,
+							   int32 ndates, PricingStay *stay);
 
 /*
  * pricing.cheapest(city, checkin, checkout, guests, max_results, min_stars,
@@ -442,27 +444,35 @@ pricing_calendar(PG_FUNCTION_ARGS)
 		search.index = index;
 		if (!PG_ARGISNULL(7) && (search.fx = pricing_index_currency(index, PG_GETARG_BPCHAR_PP(7))) < 0)
 			c = NULL;			/* a currency without a rate: no rows */
-		for (int32 i = 0; c != NULL && i < ndates; i++)
+		if (c != NULL && calendar_in_window(index, PG_GETARG_DATEADT(1), ndates,
+											&stay))
 		{
-			PricingCandidate *best;
-			Datum		values[8];
-			bool		nulls[8] = {0};
+			int32	   *counts = palloc(sizeof(int32) * ndates);
 
-			stay.checkin = PG_GETARG_DATEADT(1) + i;
-			if (!stay_in_window(index, &stay) ||
-				pricing_scan_city(c, &stay, &party, &search, 1, false, 0, &best) == 0)
-				continue;
-			values[0] = DateADTGetDatum(stay.checkin);
-			values[1] = Int64GetDatum(best->hotel->hotel_id);
-			values[2] = PointerGetDatum(best->hotel->name);
-			values[3] = Int32GetDatum(best->room_id);
-			values[4] = Int32GetDatum(best->plan->plan_id);
-			values[5] = pricing_cents_numeric(best->total);
-			values[6] = search.fx >= 0 ? PG_GETARG_DATUM(7) :
-				PointerGetDatum(best->hotel->currency);
-			values[7] = Int32GetDatum(pricing_count_city(c, &stay, &party, &search));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-			pfree(best);
+			/* the hotels of every date first: dates without any need no scan */
+			pricing_count_city(c, &stay, ndates, &party, &search, counts);
+			for (int32 i = 0; i < ndates; i++)
+			{
+				PricingCandidate *best;
+				Datum		values[8];
+				bool		nulls[8] = {0};
+
+				stay.checkin = PG_GETARG_DATEADT(1) + i;
+				if (counts[i] == 0 || !stay_in_window(index, &stay) ||
+					pricing_scan_city(c, &stay, &party, &search, 1, false, 0, &best) == 0)
+					continue;
+				values[0] = DateADTGetDatum(stay.checkin);
+				values[1] = Int64GetDatum(best->hotel->hotel_id);
+				values[2] = PointerGetDatum(best->hotel->name);
+				values[3] = Int32GetDatum(best->room_id);
+				values[4] = Int32GetDatum(best->plan->plan_id);
+				values[5] = pricing_cents_numeric(best->total);
+				values[6] = search.fx >= 0 ? PG_GETARG_DATUM(7) :
+					PointerGetDatum(best->hotel->currency);
+				values[7] = Int32GetDatum(counts[i]);
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+				pfree(best);
+			}
 		}
 	}
 	PG_FINALLY();
@@ -575,6 +585,24 @@ check_calendar(DateADT first, DateADT last, int32 nights, DateADT booking_date,
 	stay->nights = nights;
 	stay->booking_date = booking_date;
 	return (int32) ndates;
+}
+
+/*
+ * Place a calendar's first check-in date in the index's window (stay->first
+ * may be negative): false when no date's stay lies inside it.
+ */
+static bool
+calendar_in_window(const PricingIndex *index, DateADT first, int32 ndates,
+				   PricingStay *stay)
+{
+	int64		at = (int64) first - index->first_date;
+
+	stay->ndays = index->ndays;
+	if (at + ndates <= 0 || at + stay->nights > index->ndays)
+		return false;
+	stay->first = (int32) at;
+	stay->checkin = first;
+	return true;
 }
 
 /*

@@ -70,8 +70,7 @@ static PricingOrderSet order_set(const PricingSearch *search,
 								 const PricingParty *party);
 static inline bool past_bound(const TopK *top, const PricingSearch *search,
 							  float bound, int32 nights);
-static bool hotel_offers(const PricingHotel *h, const PricingStay *stay,
-						 const PricingParty *party, const PricingSearch *search);
+static inline bool dominated(int128 base, int32 max_discount, int128 total);
 static inline bool plan_wanted(const PricingPlan *plan, const PricingSearch *search,
 							   const PricingStay *stay);
 static bool convert_candidate(const TopK *top, const PricingSearch *search,
@@ -202,54 +201,80 @@ pricing_explain_hotel(const PricingHotel *h, const PricingStay *stay,
 }
 
 /*
- * The number of the city's hotels that a search without a limit on the
- * number or the total of its rows would return: those with stars >=
- * min_stars, a converted price when the search converts, and an offer it
- * wants.  Availability only: nothing is priced.
+ * For each of ndates check-in dates from stay->checkin on, the number of
+ * the city's hotels that a search without a limit on the number or the
+ * total of its rows would return for a stay of stay->nights nights: those
+ * with stars >= min_stars, a converted price when the search converts, and
+ * an offer it wants.  Availability only: nothing is priced.  Dates whose
+ * stay leaves the index's window count none.
+ *
+ * A calendar's question, asked of every hotel for every date, so the walk
+ * is hotel by hotel: what depends on the hotel alone (its guests, the rooms
+ * the party fits) is worked out once, and a hotel stops being looked at on
+ * the dates it already offers something.
  */
-int
+void
 pricing_count_city(const PricingCity *c, const PricingStay *stay,
-				   const PricingParty *party, const PricingSearch *search)
+				   int32 ndates, const PricingParty *party,
+				   const PricingSearch *search, int32 *counts)
 {
-	int			count = 0;
+	PricingStay *stays = palloc(sizeof(PricingStay) * ndates);
+	bool	   *offered = palloc(sizeof(bool) * ndates);
+	int32		nvalid = 0;
 
-	for (int32 i = 0; i < c->nhotels; i++)
+	for (int32 i = 0; i < ndates; i++)
 	{
-		const PricingHotel *h = c->hotels[i];
+		int64		first = (int64) stay->first + i;
+
+		stays[i] = *stay;
+		stays[i].first = (int32) first;
+		stays[i].checkin = stay->checkin + i;
+		counts[i] = 0;
+		/* outside the window: marked as offered, so never looked at */
+		offered[i] = first < 0 || first + stay->nights > stay->ndays;
+		if (!offered[i])
+			nvalid++;
+	}
+
+	for (int32 k = 0; k < c->nhotels && nvalid > 0; k++)
+	{
+		const PricingHotel *h = c->hotels[k];
+		const PricingBlock *b = h->block;
+		int			nplans = search->plan0_only ? 1 : h->nplans;
+		bool	   *found = palloc0(sizeof(bool) * ndates);
+		int32		left = nvalid;
+		PricingGuests g;
 
 		if (h->stars < search->min_stars || (search->fx >= 0 && h->fx < 0))
 			continue;
-		if (hotel_offers(h, stay, party, search))
-			count++;
+		pricing_hotel_guests(h, party, &g);
+		for (int32 r = h->first_room; r < h->first_room + h->nrooms && left > 0; r++)
+		{
+			const PricingRoom *room = &b->rooms[r];
+
+			if (g.occupants > room->max_guests || g.infants > room->max_infants)
+				continue;
+			for (int32 i = 0; i < ndates; i++)
+			{
+				if (offered[i] || found[i] || !pricing_room_open(b, r, &stays[i]))
+					continue;
+				for (int q = 0; q < nplans; q++)
+					if (plan_wanted(&h->plans[q], search, &stays[i]) &&
+						pricing_plan_fits(&h->plans[q], room, &stays[i]))
+					{
+						found[i] = true;
+						counts[i]++;
+						left--;
+						break;
+					}
+			}
+		}
+		pfree(found);
+		if ((k & 255) == 255)
+			CHECK_FOR_INTERRUPTS();
 	}
-	return count;
-}
-
-/*
- * Whether the hotel has an offer for the stay that the search wants.
- */
-static bool
-hotel_offers(const PricingHotel *h, const PricingStay *stay,
-			 const PricingParty *party, const PricingSearch *search)
-{
-	const PricingBlock *b = h->block;
-	int			nplans = search->plan0_only ? 1 : h->nplans;
-	PricingGuests g;
-
-	pricing_hotel_guests(h, party, &g);
-	for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
-	{
-		const PricingRoom *room = &b->rooms[r];
-
-		if (g.occupants > room->max_guests || g.infants > room->max_infants ||
-			!pricing_room_open(b, r, stay))
-			continue;
-		for (int k = 0; k < nplans; k++)
-			if (plan_wanted(&h->plans[k], search, stay) &&
-				pricing_plan_fits(&h->plans[k], room, stay))
-				return true;
-	}
-	return false;
+	pfree(stays);
+	pfree(offered);
 }
 
 /*
@@ -382,6 +407,9 @@ pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 			if (!plan_wanted(plan, search, stay) ||
 				!pricing_plan_fits(plan, room, stay))
 				continue;
+			if (have && dominated(pricing_offer_base(plan, rack, occupancy, stay->nights),
+								  room->max_discount, best->total))
+				continue;
 			pricing_offer_price(h, room, plan, rack, occupancy, stay, &g, &p);
 			if (!have || p.total < best->total)
 			{
@@ -394,6 +422,22 @@ pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 		}
 	}
 	return have;
+}
+
+/*
+ * Whether an offer whose base is this, in a room whose hotel's discounts
+ * take at most max_discount hundredths of a percent, must cost more than
+ * total: extras, fees, VAT and city tax only add to a price, so it costs at
+ * least base * (1 - max_discount / 100%), less half a cent of rounding.
+ * Answers false when unsure (amounts too large for the check); an offer
+ * that would only tie is not better either.
+ */
+static inline bool
+dominated(int128 base, int32 max_discount, int128 total)
+{
+	if (base >= ((int64) 1 << 40) || total >= ((int64) 1 << 40))
+		return false;
+	return (int64) base * (10000 - max_discount) > ((int64) total + 1) * 10000;
 }
 
 /* whether the search wants offers of this plan, whatever the room */
