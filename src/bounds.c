@@ -77,7 +77,7 @@ static void block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays,
 						 int32 pos, const PricingExchange *fx);
 static void hotel_bounds(const PricingHotel *h, const PricingBlock *b,
 						 const uint32 *low, int32 n, uint64 *any, uint64 *pair,
-						 uint64 *plan0_pair);
+						 uint64 *trio, uint64 *plan0_pair);
 static uint64 room_plan_bound(const PricingHotel *h, const PricingRoom *room,
 							  const PricingPlan *plan, uint64 low,
 							  int32 occupants);
@@ -117,6 +117,11 @@ pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays,
 	city->posbits = 1;
 	while (((int64) 1 << city->posbits) < city->nhotels)
 		city->posbits++;
+	city->max_infant_age = 0;
+	for (int32 i = 0; i < city->nblocks; i++)
+		for (int32 k = 0; k < city->blocks[i].nhotels; k++)
+			city->max_infant_age = Max(city->max_infant_age,
+									   city->blocks[i].hotels[k].infant_age);
 	norders = PRICING_ORDER_SETS * (city->nperiods + 1);
 	city->hotels = MemoryContextAlloc(cxt, sizeof(PricingHotel *) * Max(city->nhotels, 1));
 	city->orders = MemoryContextAlloc(cxt, sizeof(uint32 *) * norders);
@@ -185,9 +190,11 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos,
 		{
 			uint64		any,
 						pair,
+						trio,
 						plan0_pair;
 
-			hotel_bounds(h, b, low + (Size) p * n, n, &any, &pair, &plan0_pair);
+			hotel_bounds(h, b, low + (Size) p * n, n, &any, &pair, &trio,
+						 &plan0_pair);
 			city->orders[PRICING_ORDERS_ANY * (nperiods + 1) + p][at] =
 				pricing_order_entry(cents_key(any), at, bits);
 			city->orders[PRICING_ORDERS_PLAN0_PAIR * (nperiods + 1) + p][at] =
@@ -196,6 +203,8 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos,
 				pricing_order_entry(pivot_key(any, h, fx), at, bits);
 			city->orders[PRICING_ORDERS_PIVOT_PAIR * (nperiods + 1) + p][at] =
 				pricing_order_entry(pivot_key(pair, h, fx), at, bits);
+			city->orders[PRICING_ORDERS_PIVOT_TRIO * (nperiods + 1) + p][at] =
+				pricing_order_entry(pivot_key(trio, h, fx), at, bits);
 		}
 		room += h->nrooms;
 	}
@@ -205,14 +214,15 @@ block_bounds(PricingCity *city, const PricingBlock *b, int32 ndays, int32 pos,
 /*
  * The hotel's bounds K for one period, whose cheapest sellable night costs
  * low[r] in room r of the block (PG_UINT32_MAX: none): under any plan for
- * any party, under any plan for two occupants or more, under plan 0 for two
- * occupants or more.  NO_OFFER when no offer fits.
+ * any party, for two occupants or more and for three or more, and under
+ * plan 0 for two occupants or more.  NO_OFFER when no offer fits.
  */
 static void
 hotel_bounds(const PricingHotel *h, const PricingBlock *b, const uint32 *low,
-			 int32 n, uint64 *any, uint64 *pair, uint64 *plan0_pair)
+			 int32 n, uint64 *any, uint64 *pair, uint64 *trio,
+			 uint64 *plan0_pair)
 {
-	*any = *pair = *plan0_pair = NO_OFFER;
+	*any = *pair = *trio = *plan0_pair = NO_OFFER;
 	for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
 	{
 		const PricingRoom *room = &b->rooms[r];
@@ -234,13 +244,15 @@ hotel_bounds(const PricingHotel *h, const PricingBlock *b, const uint32 *low,
 			*pair = Min(*pair, k);
 			if (plan->plan_id == 0)
 				*plan0_pair = Min(*plan0_pair, k);
+			if (room->max_guests >= 3)
+				*trio = Min(*trio, room_plan_bound(h, room, plan, low[r], 3));
 		}
 	}
 }
 
 /*
- * K of one room under one plan, for at least this many occupants (1 or
- * 2), whose cheapest sellable night in the period costs low cents (see the
+ * K of one room under one plan, for at least this many occupants (1 to
+ * 3), whose cheapest sellable night in the period costs low cents (see the
  * top of the file).  Every step rounds down; amounts are capped so that
  * the arithmetic stays well inside 64 bits, which can only lower the
  * bound.

@@ -86,6 +86,8 @@ pricing_index_add_city(PricingIndex *index, const char *city)
 	entry->nhotels = 0;
 	entry->hotels = NULL;
 	entry->nperiods = 0;
+	entry->posbits = 0;
+	entry->max_infant_age = 0;
 	entry->orders = NULL;
 	return entry;
 }

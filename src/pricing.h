@@ -253,6 +253,7 @@ typedef struct PricingCity
 	 */
 	int32		nperiods;
 	int32		posbits;
+	int16		max_infant_age; /* the highest infant_age of its hotels */
 	uint32	  **orders;
 } PricingCity;
 
@@ -356,8 +357,8 @@ extern void pricing_city_orders(MemoryContext cxt, PricingCity *city,
  * The sets of scan orders (bounds.c).  The bound of a hotel depends on what
  * a search may sell: every plan or plan 0 alone, to any party or to one of
  * at least two occupants (which no single-use price and no room for one
- * serves), in the hotels' currencies or in a pivot currency (bounds of
- * converted totals).  Each search visits hotels in the tightest set that
+ * serves, or of at least three), in the hotels' currencies or in a pivot
+ * currency (bounds of converted totals).  Each search visits hotels in the tightest set that
  * holds for it.
  */
 typedef enum PricingOrderSet
@@ -366,6 +367,7 @@ typedef enum PricingOrderSet
 	PRICING_ORDERS_PLAN0_PAIR,	/* plan 0, two occupants or more */
 	PRICING_ORDERS_PIVOT_ANY,	/* every plan, any party, pivot currency */
 	PRICING_ORDERS_PIVOT_PAIR,	/* every plan, two occupants or more, pivot */
+	PRICING_ORDERS_PIVOT_TRIO,	/* every plan, three occupants or more, pivot */
 	PRICING_ORDER_SETS
 } PricingOrderSet;
 

@@ -66,7 +66,8 @@ static void topk_init(TopK *top, int max_results, bool limited, int128 limit);
 static void scan_city(const PricingCity *c, const PricingStay *stay,
 					  const PricingParty *party, const PricingSearch *search,
 					  bool limited, int128 limit, TopK *top);
-static PricingOrderSet order_set(const PricingSearch *search,
+static PricingOrderSet order_set(const PricingCity *c,
+								 const PricingSearch *search,
 								 const PricingParty *party);
 static inline bool past_bound(const TopK *top, const PricingSearch *search,
 							  float bound, int32 nights);
@@ -304,7 +305,7 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 		  const PricingParty *party, const PricingSearch *search,
 		  bool limited, int128 limit, TopK *top)
 {
-	const uint32 *order = pricing_city_order(c, order_set(search, party),
+	const uint32 *order = pricing_city_order(c, order_set(c, search, party),
 											 stay->first, stay->nights);
 
 	for (int32 i = 0; i < c->nhotels; i++)
@@ -331,17 +332,21 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 }
 
 /*
- * The tightest set of orders that holds for the search: a party counts at
- * least its adults as occupants, whatever a hotel's ages make of its
- * children.
+ * The tightest set of orders that holds for the search.  In any hotel of
+ * the city, a party counts as occupants at least its adults and its
+ * children too old to be infants in any of the city's hotels.
  */
 static PricingOrderSet
-order_set(const PricingSearch *search, const PricingParty *party)
+order_set(const PricingCity *c, const PricingSearch *search,
+		  const PricingParty *party)
 {
-	bool		pair = party->adults >= 2;
+	int32		occupants = party->adults + party->nchildren -
+		party->below[c->max_infant_age];
+	bool		pair = occupants >= 2;
 
 	if (search->fx >= 0)
-		return pair ? PRICING_ORDERS_PIVOT_PAIR : PRICING_ORDERS_PIVOT_ANY;
+		return occupants >= 3 ? PRICING_ORDERS_PIVOT_TRIO :
+			pair ? PRICING_ORDERS_PIVOT_PAIR : PRICING_ORDERS_PIVOT_ANY;
 	if (search->plan0_only && pair)
 		return PRICING_ORDERS_PLAN0_PAIR;
 	return PRICING_ORDERS_ANY;
