@@ -292,8 +292,6 @@ min_occupancy(const PricingRoom *room, int32 occupants)
 {
 	int32		low = 0;
 
-	if (occupants <= 1)
-		return room->min_occupancy;
 	for (int i = 0; i < room->nocc; i++)
 		if (room->occ[i].occupants >= occupants)
 			low = Min(low, room->occ[i].percent);

@@ -900,7 +900,6 @@ load_occupancy(LoadState *st)
 							room_id, hotel_id)));
 		occ = MemoryContextAlloc(st->cxt, sizeof(PricingOccupancy) * (j - i));
 		room->nocc = (int16) (j - i);
-		room->min_occupancy = 0;
 		for (uint64 row = i; row < j; row++)
 		{
 			PricingOccupancy *o = &occ[row - i];
@@ -913,7 +912,6 @@ load_occupancy(LoadState *st)
 						 errmsg("pricing.occupancy holds %d occupants of room %d of hotel " INT64_FORMAT " twice",
 								o->occupants, room_id, hotel_id),
 						 errdetail("The index relies on the primary key of pricing.occupancy.")));
-			room->min_occupancy = Min(room->min_occupancy, o->percent);
 		}
 		room->occ = occ;
 		i = j;

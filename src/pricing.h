@@ -106,7 +106,6 @@ typedef struct PricingRoom
 	int16		max_infants;
 	int16		nocc;			/* its occupancy rows, by occupants */
 	int32		max_discount;	/* its hotel's largest discount, hundredths */
-	int32		min_occupancy;	/* the lowest occupancy percent, or 0 */
 	int64		extra_fee;		/* cents per extra guest per night */
 	int64		child_fee;		/* cents per extra young child per night */
 	const PricingOccupancy *occ;
@@ -552,6 +551,13 @@ extern PricingReason pricing_explain_plan(const PricingPlan *plan,
 extern bool pricing_convert(const PricingIndex *index, int32 from, int32 to,
 							int128 cents, int128 *converted);
 extern Datum pricing_cents_numeric(int128 cents);
+
+/* whether the room takes the party: its occupants and its infants */
+static inline bool
+pricing_room_takes(const PricingRoom *room, const PricingGuests *g)
+{
+	return g->occupants <= room->max_guests && g->infants <= room->max_infants;
+}
 
 /* the night entry of room r of block b for night d */
 static inline const uint8 *

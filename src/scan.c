@@ -131,8 +131,7 @@ pricing_scan_hotel(const PricingHotel *h, const PricingStay *stay,
 		int64		rack;
 		int32		occupancy;
 
-		if (g.occupants > room->max_guests || g.infants > room->max_infants ||
-			!pricing_room_open(b, r, stay))
+		if (!pricing_room_takes(room, &g) || !pricing_room_open(b, r, stay))
 			continue;
 		rack = pricing_room_base(b, r, stay);
 		occupancy = pricing_occupancy_percent(room, g.occupants);
@@ -221,6 +220,7 @@ pricing_count_city(const PricingCity *c, const PricingStay *stay,
 {
 	PricingStay *stays = palloc(sizeof(PricingStay) * ndates);
 	bool	   *offered = palloc(sizeof(bool) * ndates);
+	bool	   *found = palloc(sizeof(bool) * ndates);	/* by the hotel */
 	int32		nvalid = 0;
 
 	for (int32 i = 0; i < ndates; i++)
@@ -242,18 +242,18 @@ pricing_count_city(const PricingCity *c, const PricingStay *stay,
 		const PricingHotel *h = c->hotels[k];
 		const PricingBlock *b = h->block;
 		int			nplans = search->plan0_only ? 1 : h->nplans;
-		bool	   *found = palloc0(sizeof(bool) * ndates);
 		int32		left = nvalid;
 		PricingGuests g;
 
 		if (h->stars < search->min_stars || (search->fx >= 0 && h->fx < 0))
 			continue;
 		pricing_hotel_guests(h, party, &g);
+		memset(found, 0, sizeof(bool) * ndates);
 		for (int32 r = h->first_room; r < h->first_room + h->nrooms && left > 0; r++)
 		{
 			const PricingRoom *room = &b->rooms[r];
 
-			if (g.occupants > room->max_guests || g.infants > room->max_infants)
+			if (!pricing_room_takes(room, &g))
 				continue;
 			for (int32 i = 0; i < ndates; i++)
 			{
@@ -270,12 +270,12 @@ pricing_count_city(const PricingCity *c, const PricingStay *stay,
 					}
 			}
 		}
-		pfree(found);
 		if ((k & 255) == 255)
 			CHECK_FOR_INTERRUPTS();
 	}
 	pfree(stays);
 	pfree(offered);
+	pfree(found);
 }
 
 /*
@@ -398,8 +398,7 @@ pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 		int64		rack;
 		int32		occupancy = 0;
 
-		if (g.occupants > room->max_guests || g.infants > room->max_infants ||
-			!pricing_room_open(b, r, stay))
+		if (!pricing_room_takes(room, &g) || !pricing_room_open(b, r, stay))
 			continue;
 		rack = pricing_room_base(b, r, stay);
 		if (room->nocc > 0)
