@@ -357,7 +357,11 @@ tables_are_v11(void)
 
 	run_query("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pricing'");
 	if (SPI_processed != 1)
-		elog(ERROR, "extension \"pricing\" is not installed");
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"pricing\" is not installed in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errdetail("The refresh's snapshot does not see the extension.")));
 	version = text_col(SPI_tuptable, 0, 1);
 	v11 = strcmp(version, "1.0") != 0;
 	SPI_freetuptable(SPI_tuptable);
