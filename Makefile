@@ -10,6 +10,7 @@ OBJS = \
 	src/arena.o \
 	src/bounds.o \
 	src/changes.o \
+	src/incremental.o \
 	src/index.o \
 	src/load.o \
 	src/price.o \

@@ -156,5 +156,71 @@ RETURNS TABLE (checkin date, room_id int, plan_id int, total numeric, currency c
 AS 'MODULE_PATHNAME', 'pricing_hotel_calendar'
 LANGUAGE C VOLATILE PARALLEL SAFE ROWS 30;
 
+--
+-- Incremental refresh.  The row triggers <table>_applied now fire in every
+-- session, not only in a logical replica's apply workers: each logs the
+-- hotels its transaction changes into pricing.change_log, at most once per
+-- hotel and transaction, and the worker rebuilds just those hotels
+-- (doc/design.md, "Incremental refresh").  A row with a NULL hotel_id asks
+-- for a full rebuild: TRUNCATE, an exchange rate, or a transaction that
+-- changed more hotels than one incremental refresh takes.  The rows are
+-- written by the table's owner on the writer's behalf, commit with the
+-- change, and are deleted by the worker in the snapshot it reads the
+-- tables with; nobody else needs to see them.
+--
+CREATE TABLE pricing.change_log (
+	hotel_id	bigint
+);
+REVOKE ALL ON pricing.change_log FROM PUBLIC;
+-- a publication FOR ALL TABLES publishes the worker's deletions too, which
+-- needs a replica identity; a subscriber's worker applies the rows it gets
+-- as its own (its triggers log the same hotels when it applies the changes)
+ALTER TABLE pricing.change_log REPLICA IDENTITY FULL;
+
+DO $$
+DECLARE
+	t pg_catalog.text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['hotel', 'room', 'rate', 'discount', 'fee',
+							 'rate_plan', 'occupancy', 'exchange_rate'] LOOP
+		EXECUTE pg_catalog.format('ALTER TABLE pricing.%I ENABLE ALWAYS TRIGGER %I', t, pg_catalog.concat(t, '_applied'));
+	END LOOP;
+END
+$$;
+
+-- pricing.status tells incremental refreshes from full ones
+DROP VIEW pricing.status;
+DROP FUNCTION pricing.status();
+CREATE FUNCTION pricing.status(
+	OUT generation bigint,
+	OUT loaded_at timestamptz,
+	OUT refresh_ms double precision,
+	OUT hotels bigint,
+	OUT rooms bigint,
+	OUT rates bigint,
+	OUT arena_bytes_used bigint,
+	OUT arena_bytes_total bigint,
+	OUT first_date date,
+	OUT last_date date,
+	OUT last_error text,
+	OUT worker_pid int,
+	OUT database name,
+	OUT generations int,
+	OUT readers int,
+	OUT refreshes bigint,
+	OUT failed_refreshes bigint,
+	OUT arena_bytes_committed bigint,
+	OUT worker_state text,
+	OUT incremental_refreshes bigint,
+	OUT changes_applied bigint,
+	OUT last_change_ms double precision,
+	OUT last_refresh text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pricing_status'
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 1;
+
+CREATE VIEW pricing.status AS SELECT * FROM pricing.status();
+GRANT SELECT ON pricing.status TO PUBLIC;
+
 -- Wake the worker: the commit of the update makes it load the 1.1 tables.
 TRUNCATE pricing.rate_plan, pricing.occupancy, pricing.exchange_rate;

@@ -58,9 +58,9 @@ SELECT t AS "table", k AS kind,
 DROP TABLE public.sec_own, public.hotel, pricing.not_a_source;
 
 -- the change triggers: statement triggers fire ALWAYS (logical replicas
--- too); the row triggers fire in replica sessions only, and AFTER, so that
--- elsewhere they cost nothing (a BEFORE row trigger, even disabled, locks
--- every updated row and keeps COPY from batching)
+-- too); so do the row triggers, which log the changed hotels for the
+-- incremental refresh, and AFTER (a BEFORE row trigger locks every updated
+-- row and keeps COPY from batching)
 SELECT tgrelid::regclass AS "table", tgname,
        CASE WHEN tgtype & 1 = 1 THEN 'row' ELSE 'statement' END AS level,
        CASE WHEN tgtype & 2 = 2 THEN 'before' ELSE 'after' END AS timing,
@@ -68,6 +68,24 @@ SELECT tgrelid::regclass AS "table", tgname,
   FROM pg_trigger
  WHERE tgfoid = 'pricing.source_changed()'::regprocedure
  ORDER BY 1, 2;
+
+-- the change log: nobody but its owner has any privilege on it, yet a
+-- writer of the source tables logs its changes (the trigger writes as the
+-- owner), and they serve
+SELECT r, p, has_table_privilege(r, 'pricing.change_log', p) AS granted
+  FROM unnest(ARRAY['public', 'pricing_admin', 'pricing_reader']::name[]) AS r,
+       unnest(ARRAY['SELECT', 'INSERT', 'DELETE']) AS p
+ ORDER BY 1, 2;
+SET ROLE regress_sec_admin;
+SELECT expect_error($$SELECT * FROM pricing.change_log$$);
+UPDATE pricing.rate SET price = price + 1 WHERE hotel_id = 9001;
+RESET ROLE;
+SELECT pricing.refresh(true) > 0;
+SELECT total FROM pricing.quote(9001, current_date + 1, current_date + 2);
+SET ROLE regress_sec_admin;
+UPDATE pricing.rate SET price = price - 1 WHERE hotel_id = 9001;
+RESET ROLE;
+SELECT pricing.refresh(true) > 0;
 
 --
 -- 2. Row-level security

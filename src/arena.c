@@ -45,6 +45,13 @@
 
 #include "pricing.h"
 
+/*
+ * How much of each segment-sized block of a half is cleared before mimalloc
+ * manages it: more than a segment's header (its page descriptors, about 50
+ * kB in mimalloc 2.0), see arena_attach_half().
+ */
+#define SEGMENT_HEADER_CLEAR	((Size) 1024 * 1024)
+
 /* space in front of each chunk for the context pointer, kept MAXALIGNed */
 #define CHUNK_HEADER	MAXALIGN(sizeof(MemoryContext))
 
@@ -158,6 +165,20 @@ arena_attach_half(int half)
 		return;
 
 	start = s->arena + (Size) half * s->half_size;
+
+	/*
+	 * A half may hold what an earlier worker process left there.  mimalloc
+	 * 2.0.9 reports each block of a newly managed arena as zeroed the first
+	 * time it hands it out, whatever is_zero below says, and then skips
+	 * clearing the header of the segment it puts there: stale page headers
+	 * (free lists of chunks the earlier worker freed one by one) would then
+	 * be taken for its own, and corrupt the heap.  So clear the start of
+	 * every block, where a segment's header goes, before mimalloc sees them;
+	 * nobody reads this half now (the worker builds only in a half no
+	 * reader pins).
+	 */
+	for (Size off = 0; off + SEGMENT_HEADER_CLEAR <= s->half_size; off += PRICING_SEGMENT_SIZE)
+		memset(start + off, 0, SEGMENT_HEADER_CLEAR);
 
 	/*
 	 * The memory is committed shared memory that mimalloc must never

@@ -112,16 +112,16 @@ pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays,
 
 	city->nhotels = 0;
 	for (int32 i = 0; i < city->nblocks; i++)
-		city->nhotels += city->blocks[i].nhotels;
+		city->nhotels += city->blocks[i]->nhotels;
 	city->nperiods = period_count(ndays);
 	city->posbits = 1;
 	while (((int64) 1 << city->posbits) < city->nhotels)
 		city->posbits++;
 	city->max_infant_age = 0;
 	for (int32 i = 0; i < city->nblocks; i++)
-		for (int32 k = 0; k < city->blocks[i].nhotels; k++)
+		for (int32 k = 0; k < city->blocks[i]->nhotels; k++)
 			city->max_infant_age = Max(city->max_infant_age,
-									   city->blocks[i].hotels[k].infant_age);
+									   city->blocks[i]->hotels[k].infant_age);
 	norders = PRICING_ORDER_SETS * (city->nperiods + 1);
 	city->hotels = MemoryContextAlloc(cxt, sizeof(PricingHotel *) * Max(city->nhotels, 1));
 	city->orders = MemoryContextAlloc(cxt, sizeof(uint32 *) * norders);
@@ -130,8 +130,8 @@ pricing_city_orders(MemoryContext cxt, PricingCity *city, int32 ndays,
 
 	for (int32 i = 0; i < city->nblocks; i++)
 	{
-		block_bounds(city, &city->blocks[i], ndays, pos, fx);
-		pos += city->blocks[i].nhotels;
+		block_bounds(city, city->blocks[i], ndays, pos, fx);
+		pos += city->blocks[i]->nhotels;
 		CHECK_FOR_INTERRUPTS();
 	}
 

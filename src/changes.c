@@ -12,6 +12,19 @@
  * transactions wake nobody, and a transaction that changed the tables
  * cannot be prepared for two-phase commit (see below).
  *
+ * The same trigger, fired for each row, also logs which hotels changed into
+ * pricing.change_log, once per hotel and transaction (a hash table of the
+ * hotels logged so far lives in the transaction's memory), so that the
+ * worker can rebuild just those (incremental.c).  The log rows commit with
+ * the change or roll back with it, and the worker reads and deletes them in
+ * the snapshot it reads the tables with: whatever it applies is exactly
+ * what that snapshot's committed transactions changed, and a change
+ * committed later stays logged for the next refresh, even across a crash
+ * of the worker.  A row with a NULL hotel_id asks for a full rebuild:
+ * TRUNCATE, exchange rates (which reach every hotel's converted prices) and
+ * a transaction that changes more than PRICING_MAX_CHANGES hotels, whose
+ * log would cost more than the rebuild it saves.
+ *
  * Triggers do not fire on a hot standby, where the same rows arrive by WAL
  * replay.  So the trigger also bumps this backend's row of the table
  * pricing.change_counter, once per (sub)transaction: the bump commits, and
@@ -27,6 +40,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
@@ -38,9 +52,13 @@
 #include "storage/backendid.h"
 #include "storage/proc.h"
 #include "utils/guc.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "lib/qunique.h"
+#include "common/hashfn.h"
 
 #include "pricing.h"
 
@@ -54,9 +72,42 @@ static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
 static SubTransactionId bumped_subxid = InvalidSubTransactionId;
 static SPIPlanPtr bump_plan = NULL;
 
+/* the hotels this transaction has logged, by hotel_id (simplehash) */
+typedef struct LoggedHotel
+{
+	int64		hotel_id;
+	char		status;
+} LoggedHotel;
+
+#define SH_PREFIX		logged
+#define SH_ELEMENT_TYPE LoggedHotel
+#define SH_KEY_TYPE		int64
+#define SH_KEY			hotel_id
+#define SH_HASH_KEY(tb, key) murmurhash32((uint32) (key) ^ (uint32) ((uint64) (key) >> 32))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+static logged_hash *logged_hotels = NULL;	/* in TopTransactionContext */
+static LocalTransactionId logged_lxid = InvalidLocalTransactionId;
+static bool logged_everything = false;
+static SPIPlanPtr log_plan = NULL;
+
 static Oid	check_trigger_table(Relation rel);
 static void bump_change_counter(Oid counter_rel);
+static void log_row_change(TriggerData *trigdata, Oid nsp);
+static void log_hotel(Oid nsp, HeapTuple tuple, TupleDesc desc);
+static void log_change(Oid nsp, bool everything, int64 hotel_id);
+static void forget_logged(void);
+static void run_as_owner(Oid rel, SPIPlanPtr *plan, const char *sql,
+						 int nargs, Oid *argtypes, Datum *args,
+						 const char *nulls, int expected);
 static void pricing_xact_callback(XactEvent event, void *arg);
+static void pricing_subxact_callback(SubXactEvent event,
+									 SubTransactionId mySubid,
+									 SubTransactionId parentSubid, void *arg);
 
 /*
  * pricing.source_changed(), the trigger of the source tables: mark the
@@ -79,6 +130,7 @@ pricing_source_changed(PG_FUNCTION_ARGS)
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(pricing_xact_callback, NULL);
+		RegisterSubXactCallback(pricing_subxact_callback, NULL);
 		xact_callback_registered = true;
 	}
 	change_pending = true;
@@ -93,6 +145,12 @@ pricing_source_changed(PG_FUNCTION_ARGS)
 		bumped_lxid = MyProc->lxid;
 		bumped_subxid = GetCurrentSubTransactionId();
 	}
+
+	/* what changed, for the worker's incremental refresh */
+	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		log_row_change(trigdata, nsp);
+	else if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		log_change(nsp, true, 0);
 
 	/* AFTER triggers, statement or row: the result is ignored */
 	return PointerGetDatum(NULL);
@@ -122,31 +180,141 @@ check_trigger_table(Relation rel)
 }
 
 /*
- * Bump this backend's row of pricing.change_counter, as the table's owner:
- * writers of the source tables need no privilege on it, and the statement
- * is fixed.  It runs with rights the writer does not have, so nothing in it
- * may resolve through the writer's search_path: the operator is qualified,
- * and a new GUC nest level pins search_path to pg_catalog for the statement
- * (and for the plan cache, which replans under the path it was made with).
+ * Bump this backend's row of pricing.change_counter: writers of the source
+ * tables need no privilege on it, so it runs as the table's owner.
  */
 static void
 bump_change_counter(Oid counter_rel)
+{
+	Oid			argtypes[2] = {INT8OID, INT4OID};
+	Datum		args[2];
+
+	args[0] = Int64GetDatum((int64) GetSystemIdentifier());
+	args[1] = Int32GetDatum(MyBackendId);
+	run_as_owner(counter_rel, &bump_plan,
+				 "INSERT INTO pricing.change_counter AS c (node, backend, changes)"
+				 " VALUES ($1, $2, 1) ON CONFLICT (node, backend)"
+				 " DO UPDATE SET changes = c.changes OPERATOR(pg_catalog.+) 1",
+				 2, argtypes, args, NULL, SPI_OK_INSERT);
+}
+
+/*
+ * Log the hotel of the row the trigger fired for (both hotels, when an
+ * update moved the row to another), or a full rebuild for an exchange rate.
+ */
+static void
+log_row_change(TriggerData *trigdata, Oid nsp)
+{
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	if (strcmp(RelationGetRelationName(rel), "exchange_rate") == 0)
+	{
+		log_change(nsp, true, 0);
+		return;
+	}
+	log_hotel(nsp, trigdata->tg_trigtuple, desc);
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		log_hotel(nsp, trigdata->tg_newtuple, desc);
+}
+
+static void
+log_hotel(Oid nsp, HeapTuple tuple, TupleDesc desc)
+{
+	int			attno = SPI_fnumber(desc, "hotel_id");
+	bool		isnull = true;
+	Datum		d = 0;
+
+	if (attno > 0 && TupleDescAttr(desc, attno - 1)->atttypid == INT8OID)
+		d = heap_getattr(tuple, attno, desc, &isnull);
+	/* a row the index cannot place (the loader says why): rebuild it all */
+	log_change(nsp, isnull, isnull ? 0 : DatumGetInt64(d));
+}
+
+/*
+ * Log one changed hotel, or everything, unless this transaction has already
+ * logged it (or everything).  Past PRICING_MAX_CHANGES hotels, log
+ * everything instead.
+ */
+static void
+log_change(Oid nsp, bool everything, int64 hotel_id)
+{
+	Oid			log_rel;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	bool		found = false;
+
+	if (MyProc->lxid != logged_lxid)
+	{
+		/* a new transaction: the last one's table went with its memory */
+		logged_hotels = NULL;
+		logged_everything = false;
+		logged_lxid = MyProc->lxid;
+	}
+	if (logged_everything)
+		return;
+
+	/* an installation of 1.0 has no log: it rebuilds on every change */
+	log_rel = get_relname_relid("change_log", nsp);
+	if (!OidIsValid(log_rel))
+		return;
+
+	if (!everything)
+	{
+		if (logged_hotels == NULL)
+			logged_hotels = logged_create(TopTransactionContext, 64, NULL);
+		if (logged_hotels->members >= PRICING_MAX_CHANGES)
+			everything = true;
+		else
+		{
+			(void) logged_insert(logged_hotels, hotel_id, &found);
+			if (found)
+				return;
+		}
+	}
+
+	args[0] = Int64GetDatum(hotel_id);
+	run_as_owner(log_rel, &log_plan,
+				 "INSERT INTO pricing.change_log (hotel_id) VALUES ($1)",
+				 1, argtypes, args, everything ? "n" : " ", SPI_OK_INSERT);
+	if (everything)
+		logged_everything = true;
+}
+
+/*
+ * A subtransaction that aborts takes its log rows with it: forget what this
+ * transaction logged, so that later changes log their hotels again (a hotel
+ * logged twice costs nothing).
+ */
+static void
+forget_logged(void)
+{
+	logged_hotels = NULL;		/* freed with the transaction's memory */
+	logged_everything = false;
+}
+
+/*
+ * Run one fixed statement as the owner of rel, preparing it once.  It runs
+ * with rights the writer does not have, so nothing in it may resolve
+ * through the writer's search_path: operators are qualified, and a new GUC
+ * nest level pins search_path to pg_catalog for the statement (and for the
+ * plan cache, which replans under the path it was made with).
+ */
+static void
+run_as_owner(Oid rel, SPIPlanPtr *plan, const char *sql, int nargs,
+			 Oid *argtypes, Datum *args, const char *nulls, int expected)
 {
 	Oid			owner;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
 	HeapTuple	tup;
-	Datum		args[2];
 
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(counter_rel));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
 	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", counter_rel);
+		elog(ERROR, "cache lookup failed for relation %u", rel);
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
-
-	args[0] = Int64GetDatum((int64) GetSystemIdentifier());
-	args[1] = Int32GetDatum(MyBackendId);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context |
@@ -155,28 +323,22 @@ bump_change_counter(Oid counter_rel)
 	save_nestlevel = NewGUCNestLevel();
 	PG_TRY();
 	{
-		Oid			argtypes[2] = {INT8OID, INT4OID};
-
 		(void) set_config_option("search_path", PRICING_SAFE_SEARCH_PATH,
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (bump_plan == NULL)
+		if (*plan == NULL)
 		{
-			SPIPlanPtr	plan;
+			SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
 
-			plan = SPI_prepare("INSERT INTO pricing.change_counter AS c (node, backend, changes)"
-							   " VALUES ($1, $2, 1) ON CONFLICT (node, backend)"
-							   " DO UPDATE SET changes = c.changes OPERATOR(pg_catalog.+) 1",
-							   2, argtypes);
-			if (plan == NULL || SPI_keepplan(plan) != 0)
-				elog(ERROR, "could not prepare the change counter statement: %s",
-					 SPI_result_code_string(SPI_result));
-			bump_plan = plan;
+			if (p == NULL || SPI_keepplan(p) != 0)
+				elog(ERROR, "could not prepare \"%s\": %s",
+					 sql, SPI_result_code_string(SPI_result));
+			*plan = p;
 		}
-		if (SPI_execute_plan(bump_plan, args, NULL, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not bump the pricing change counter");
+		if (SPI_execute_plan(*plan, args, nulls, false, 0) != expected)
+			elog(ERROR, "could not run \"%s\"", sql);
 		SPI_finish();
 	}
 	PG_FINALLY();
@@ -231,6 +393,14 @@ pricing_xact_callback(XactEvent event, void *arg)
 	}
 }
 
+static void
+pricing_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		forget_logged();
+}
+
 /*
  * The sum of pricing.change_counter in the current snapshot; SPI must be
  * connected.  Used by the worker on a standby, and recorded with every
@@ -248,4 +418,57 @@ pricing_change_count(void)
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	SPI_freetuptable(SPI_tuptable);
 	return DatumGetInt64(d);
+}
+
+/*
+ * The hotels logged as changed in the current snapshot, deleting their log
+ * rows (the worker's refresh commits the deletion with the generation it
+ * builds, or rolls it back with a failure); sorted, each once.  Sets
+ * *everything when the log asks for a full rebuild, holds more than
+ * PRICING_MAX_CHANGES hotels, or does not exist.  SPI must be connected.
+ */
+int64 *
+pricing_take_changes(int *nchanges, bool *everything)
+{
+	int64	   *ids;
+	int			n = 0;
+
+	*nchanges = 0;
+	*everything = false;
+	if (!OidIsValid(get_relname_relid("change_log", get_namespace_oid("pricing", false))))
+	{
+		*everything = true;
+		return NULL;
+	}
+	if (SPI_execute("DELETE FROM pricing.change_log RETURNING hotel_id",
+					false, 0) != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "could not read pricing.change_log");
+	ids = palloc(sizeof(int64) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+									  1, &isnull);
+
+		if (isnull)
+			*everything = true;
+		else
+			ids[n++] = DatumGetInt64(d);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	qsort(ids, n, sizeof(int64), pricing_int64_cmp);
+	*nchanges = (int) qunique(ids, n, sizeof(int64), pricing_int64_cmp);
+	if (*nchanges > PRICING_MAX_CHANGES)
+		*everything = true;
+	return ids;
+}
+
+/* qsort comparator of int64s */
+int
+pricing_int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
 }

@@ -66,6 +66,11 @@ typedef enum StatusColumn
 	STATUS_FAILED_REFRESHES,
 	STATUS_ARENA_BYTES_COMMITTED,
 	STATUS_WORKER_STATE,
+	STATUS_COLS_10,				/* the columns of version 1.0 end here */
+	STATUS_INCREMENTAL_REFRESHES = STATUS_COLS_10,
+	STATUS_CHANGES_APPLIED,
+	STATUS_LAST_CHANGE_MS,
+	STATUS_LAST_REFRESH,
 	STATUS_COLS
 } StatusColumn;
 
@@ -257,7 +262,9 @@ pricing_status(PG_FUNCTION_ARGS)
 	int			readers;
 
 	pricing_init_srf(fcinfo);
-	Assert(rsinfo->setDesc->natts == STATUS_COLS);
+	/* an installation of 1.0 has fewer columns; the rest go unused */
+	Assert(rsinfo->setDesc->natts == STATUS_COLS ||
+		   rsinfo->setDesc->natts == STATUS_COLS_10);
 	for (int i = 0; i < STATUS_COLS; i++)
 		nulls[i] = true;
 
@@ -278,6 +285,8 @@ pricing_status(PG_FUNCTION_ARGS)
 			set_column(values, nulls, STATUS_HOTELS, Int64GetDatum(index->nhotels));
 			set_column(values, nulls, STATUS_ROOMS, Int64GetDatum(index->nrooms));
 			set_column(values, nulls, STATUS_RATES, Int64GetDatum(index->nrates));
+			set_column(values, nulls, STATUS_LAST_REFRESH,
+					   CStringGetTextDatum(index->incremental ? "incremental" : "full"));
 			set_column(values, nulls, STATUS_FIRST_DATE,
 					   DateADTGetDatum(index->first_date));
 			set_column(values, nulls, STATUS_LAST_DATE,
@@ -310,6 +319,13 @@ pricing_status(PG_FUNCTION_ARGS)
 				   Int64GetDatum((int64) s->failed_refreshes));
 		set_column(values, nulls, STATUS_ARENA_BYTES_COMMITTED,
 				   Int64GetDatum((int64) (s->half_committed[0] + s->half_committed[1])));
+		set_column(values, nulls, STATUS_INCREMENTAL_REFRESHES,
+				   Int64GetDatum((int64) s->incremental_refreshes));
+		set_column(values, nulls, STATUS_CHANGES_APPLIED,
+				   Int64GetDatum((int64) s->changes_applied));
+		if (s->incremental_refreshes > 0)
+			set_column(values, nulls, STATUS_LAST_CHANGE_MS,
+					   Float8GetDatum(s->last_change_ms));
 	}
 	/* the error may quote rows; like another role's query text */
 	if (s->last_error[0] != '\0')

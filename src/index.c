@@ -161,3 +161,123 @@ pricing_index_currency(const PricingIndex *index, const text *currency)
 			return i;
 	return -1;
 }
+
+/*
+ * A copy, in cxt, of index's directory: the struct and both hash tables,
+ * with room for extra more hotels and cities.  The entries are copied as
+ * they are, so the copy shares every city's arrays and every hotel with
+ * index until the caller replaces them (incremental.c).  The chunks of the
+ * old directory are appended to *retired: no generation after the copy
+ * reaches them.
+ */
+PricingIndex *
+pricing_index_copy(MemoryContext cxt, const PricingIndex *old, int extra,
+				   List **retired)
+{
+	PricingIndex *index = MemoryContextAlloc(cxt, sizeof(PricingIndex));
+	pricing_city_iterator cit;
+	pricing_hotel_iterator hit;
+	PricingCity *city;
+	PricingHotelEntry *hotel;
+
+	*index = *old;
+	index->cities = pricing_city_create(cxt, old->cities->members + extra, NULL);
+	index->hotels = pricing_hotel_create(cxt, old->hotels->members + extra, NULL);
+
+	/* same size: the same layout, copied at once; else insert one by one */
+	if (index->cities->size == old->cities->size)
+	{
+		memcpy(index->cities->data, old->cities->data,
+			   sizeof(PricingCity) * old->cities->size);
+		index->cities->members = old->cities->members;
+	}
+	else
+	{
+		pricing_city_start_iterate(old->cities, &cit);
+		while ((city = pricing_city_iterate(old->cities, &cit)) != NULL)
+		{
+			bool		found;
+			PricingCity *copy = pricing_city_insert(index->cities, city->city, &found);
+
+			*copy = *city;
+		}
+	}
+	if (index->hotels->size == old->hotels->size)
+	{
+		memcpy(index->hotels->data, old->hotels->data,
+			   sizeof(PricingHotelEntry) * old->hotels->size);
+		index->hotels->members = old->hotels->members;
+	}
+	else
+	{
+		pricing_hotel_start_iterate(old->hotels, &hit);
+		while ((hotel = pricing_hotel_iterate(old->hotels, &hit)) != NULL)
+		{
+			bool		found;
+
+			pricing_hotel_insert(index->hotels, hotel->hotel_id, &found)->hotel =
+				hotel->hotel;
+		}
+	}
+
+	*retired = lappend(*retired, old->cities->data);
+	*retired = lappend(*retired, old->cities);
+	*retired = lappend(*retired, old->hotels->data);
+	*retired = lappend(*retired, old->hotels);
+	*retired = lappend(*retired, (void *) old);
+	return index;
+}
+
+/*
+ * Free the directory of an index that no reader ever saw (the hotels
+ * loaded for an incremental refresh): the struct, both hash tables and the
+ * cities' names.  What the entries lead to is the caller's.
+ */
+void
+pricing_index_free_directory(PricingIndex *index)
+{
+	pricing_city_iterator it;
+	PricingCity *city;
+
+	pricing_city_start_iterate(index->cities, &it);
+	while ((city = pricing_city_iterate(index->cities, &it)) != NULL)
+		pfree((char *) city->city);
+	pricing_city_destroy(index->cities);
+	pricing_hotel_destroy(index->hotels);
+	pfree(index);
+}
+
+/* the entry of a city, to change it in place; NULL if there is none */
+PricingCity *
+pricing_index_city_entry(PricingIndex *index, const char *city)
+{
+	return pricing_city_lookup(index->cities, (char *) city);
+}
+
+/* drop a city, whose name the caller frees or retires */
+void
+pricing_index_drop_city(PricingIndex *index, const char *city)
+{
+	pricing_city_delete(index->cities, (char *) city);
+}
+
+/* point hotel_id at hotel, adding it if new */
+void
+pricing_index_set_hotel(PricingIndex *index, PricingHotel *hotel)
+{
+	bool		found;
+
+	pricing_hotel_insert(index->hotels, hotel->hotel_id, &found)->hotel = hotel;
+}
+
+void
+pricing_index_drop_hotel(PricingIndex *index, int64 hotel_id)
+{
+	pricing_hotel_delete(index->hotels, hotel_id);
+}
+
+int64
+pricing_index_hotel_count(const PricingIndex *index)
+{
+	return index->hotels->members;
+}

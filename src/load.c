@@ -29,9 +29,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -43,6 +46,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/fmgroids.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
@@ -147,9 +151,25 @@ typedef struct LayoutPlan
 	Size		bytes;
 } LayoutPlan;
 
+/* the columns of pricing.rate that the loader decodes */
+typedef struct RateColumns
+{
+	AttrNumber	hotel,
+				room,
+				date,
+				price,
+				available,
+				min_stay,
+				cta,
+				max_stay,		/* InvalidAttrNumber in an installation of 1.0 */
+				ctd,			/* likewise */
+				last;			/* the highest of them */
+} RateColumns;
+
 typedef struct LoadState
 {
 	MemoryContext cxt;			/* the generation's arena context */
+	MemoryContext scratch;		/* the load's own memory */
 	PricingIndex *index;
 	int32		ndays;
 	room_hash_hash *rooms;
@@ -160,6 +180,16 @@ typedef struct LoadState
 	int64		maxwide;
 	bool		v11;			/* the tables are those of version 1.1 */
 	const PricingPlan *standard;	/* plan 0 of hotels without a plan 0 row */
+
+	/* when loading some hotels only (pricing_load_hotels): which */
+	const int64 *ids;			/* sorted */
+	int			nids;
+	char	   *where;			/* "WHERE hotel_id = ANY (...)", or "" */
+	char	   *and;			/* "AND hotel_id = ANY (...)", or "" */
+
+	/* while the rates load */
+	const RateColumns *rate_cols;
+	RoomEntry  *last_room;		/* the room of the last rate */
 } LoadState;
 
 /*
@@ -183,8 +213,11 @@ typedef struct LoadState
 #define NUMHDR_SHORT_WEIGHT_NEG 0x0040
 #define NUMHDR_SHORT_WEIGHT		0x003F
 
+static void load_init(LoadState *st, MemoryContext cxt);
+static void load_sources(LoadState *st);
+static void set_filter(LoadState *st, const int64 *ids, int nids);
 static bool tables_are_v11(void);
-static void check_constraints(bool v11);
+static void check_constraints(LoadState *st);
 static void load_exchange_rates(LoadState *st);
 static void load_plans(LoadState *st);
 static void read_plan(LoadState *st, SPITupleTable *tt, uint64 row,
@@ -201,12 +234,15 @@ static uint64 city_end(const HotelQuery *q, uint64 i, const char *city);
 static void require_space(LoadState *st, Size needed);
 static void build_layout(LoadState *st, const HotelQuery *q,
 						 const LayoutPlan *plan);
-static void build_block(LoadState *st, PricingBlock *b,
+static void build_block(LoadState *st, PricingBlock *b, const char *city,
 						SPITupleTable *ht, SPITupleTable *rt,
 						HotelRows *hotels, int32 nhotels, int32 nrooms);
 static void load_discounts(LoadState *st);
 static void load_fees(LoadState *st);
 static void load_rates(LoadState *st);
+static void scan_rates(LoadState *st, Relation rel, TupleTableSlot *slot);
+static void scan_hotel_rates(LoadState *st, Relation rel, TupleTableSlot *slot);
+static void place_rate(LoadState *st, TupleTableSlot *slot);
 static AttrNumber rate_column(Relation rel, const char *name, Oid type,
 							  bool missing_ok);
 static inline Datum slot_notnull(TupleTableSlot *slot, AttrNumber att);
@@ -237,10 +273,72 @@ static int	id_row_cmp(const void *a, const void *b);
 PricingIndex *
 pricing_load_index(MemoryContext cxt)
 {
-	MemoryContext scratch;
-	MemoryContext oldcxt;
+	MemoryContext oldcxt = CurrentMemoryContext;
 	LoadState	st;
 	PricingIndex *index;
+
+	load_init(&st, cxt);
+	index = st.index;
+	/* the window starts yesterday, the day before that of the snapshot */
+	index->first_date = pricing_today(GetCurrentTransactionStartTimestamp()) - 1;
+	index->ndays = st.ndays;
+	index->change_count = pricing_change_count();
+	st.v11 = tables_are_v11();
+	set_filter(&st, NULL, 0);
+
+	check_constraints(&st);
+	load_exchange_rates(&st);
+	load_sources(&st);
+	/* every generation has one, for the incremental refreshes after it */
+	index->standard = standard_plan(&st);
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(st.scratch);
+
+	index->bytes = pricing_arena_context_bytes(cxt);
+	return index;
+}
+
+/*
+ * Build, in cxt, an index of the given hotels alone (those of them the
+ * tables still have), over base's window and with its exchange rates and
+ * standard plan, as pricing_load_index() would build them: the parts that
+ * incremental.c splices into the next generation.  The caller has made sure
+ * that the window and the exchange rates are still base's.
+ */
+PricingIndex *
+pricing_load_hotels(MemoryContext cxt, const PricingIndex *base,
+					const int64 *ids, int nids)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	LoadState	st;
+	PricingIndex *index;
+
+	load_init(&st, cxt);
+	index = st.index;
+	st.ndays = base->ndays;
+	index->first_date = base->first_date;
+	index->ndays = base->ndays;
+	index->fx = base->fx;
+	index->nfx = base->nfx;
+	st.standard = base->standard;
+	st.v11 = tables_are_v11();
+	set_filter(&st, ids, nids);
+
+	check_constraints(&st);
+	load_sources(&st);
+	index->standard = st.standard;
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(st.scratch);
+	return index;
+}
+
+/* start a load into cxt, with a scratch context of its own, made current */
+static void
+load_init(LoadState *st, MemoryContext cxt)
+{
+	MemoryContext scratch;
 
 	if (!OidIsValid(get_extension_oid("pricing", true)))
 		ereport(ERROR,
@@ -252,34 +350,53 @@ pricing_load_index(MemoryContext cxt)
 	scratch = AllocSetContextCreate(CurrentMemoryContext,
 									"pricing refresh scratch",
 									ALLOCSET_DEFAULT_SIZES);
-	oldcxt = MemoryContextSwitchTo(scratch);
+	MemoryContextSwitchTo(scratch);
 
-	memset(&st, 0, sizeof(st));
-	st.cxt = cxt;
-	st.index = index = pricing_index_create(cxt);
-	st.ndays = pricing_horizon_days + 2;
-	index->database = MyDatabaseId;
-	/* the window starts yesterday, the day before that of the snapshot */
-	index->first_date = pricing_today(GetCurrentTransactionStartTimestamp()) - 1;
-	index->ndays = st.ndays;
-	index->change_count = pricing_change_count();
-	st.v11 = tables_are_v11();
+	memset(st, 0, sizeof(*st));
+	st->cxt = cxt;
+	st->scratch = scratch;
+	st->index = pricing_index_create(cxt);
+	st->ndays = pricing_horizon_days + 2;
+	st->index->database = MyDatabaseId;
+}
 
-	check_constraints(st.v11);
-	load_exchange_rates(&st);
-	load_hotels_and_rooms(&st);
-	load_plans(&st);
-	load_occupancy(&st);
-	load_discounts(&st);
-	load_fees(&st);
-	load_rates(&st);
-	finish_blocks(&st);
+/* everything but the exchange rates, in the order each needs the last */
+static void
+load_sources(LoadState *st)
+{
+	load_hotels_and_rooms(st);
+	load_plans(st);
+	load_occupancy(st);
+	load_discounts(st);
+	load_fees(st);
+	load_rates(st);
+	finish_blocks(st);
+}
 
-	MemoryContextSwitchTo(oldcxt);
-	MemoryContextDelete(scratch);
+/*
+ * The condition that limits the queries to the given hotels (none: all),
+ * in the two forms they need.  Allocated in the scratch context.
+ */
+static void
+set_filter(LoadState *st, const int64 *ids, int nids)
+{
+	StringInfoData list;
 
-	index->bytes = pricing_arena_context_bytes(cxt);
-	return index;
+	st->ids = ids;
+	st->nids = nids;
+	if (ids == NULL)
+	{
+		st->where = pstrdup("");
+		st->and = "";
+		return;
+	}
+	initStringInfo(&list);
+	for (int i = 0; i < nids; i++)
+		appendStringInfo(&list, "%s" INT64_FORMAT, i > 0 ? "," : "", ids[i]);
+	st->where = psprintf("WHERE hotel_id OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.int8[])",
+						 list.data);
+	st->and = psprintf("AND hotel_id OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.int8[])",
+					   list.data);
 }
 
 /*
@@ -369,7 +486,7 @@ tables_are_v11(void)
 }
 
 static void
-check_constraints(bool v11)
+check_constraints(LoadState *st)
 {
 	StringInfoData q;
 	bool		first = true;
@@ -380,14 +497,20 @@ check_constraints(bool v11)
 	{
 		const SourceCheck *c = &source_checks[i];
 
-		if (c->v11 && !v11)
+		bool		per_hotel = strcmp(c->table, "exchange_rate") != 0;
+
+		if (c->v11 && !st->v11)
+			continue;
+		/* loading some hotels: the exchange rates are the base's */
+		if (st->ids != NULL && !per_hotel)
 			continue;
 		/* NOT (x) IS NOT FALSE: a NULL passes, as it passes a CHECK */
 		appendStringInfo(&q, "%s SELECT %d AS o, '%s' AS t, '%s' AS c,"
 						 " (%s)::text AS v, %s AS id"
-						 " FROM pricing.%s WHERE (%s) IS FALSE",
+						 " FROM pricing.%s WHERE (%s) IS FALSE %s",
 						 first ? "" : " UNION ALL", i, c->table, c->column,
-						 c->value, c->row, c->table, c->holds);
+						 c->value, c->row, c->table, c->holds,
+						 per_hotel ? st->and : "");
 		first = false;
 	}
 	appendStringInfoString(&q, ") x ORDER BY o LIMIT 1");
@@ -497,11 +620,11 @@ read_hotels_and_rooms(LoadState *st, HotelQuery *q)
 					   " (vat_percent * 100)::int4 AS \"pricing.hotel.vat_percent\","
 					   " (city_tax * 100)::int8 AS \"pricing.hotel.city_tax\","
 					   " %s"
-					   " FROM pricing.hotel ORDER BY city::text COLLATE \"C\", 1",
+					   " FROM pricing.hotel %s ORDER BY city::text COLLATE \"C\", 1",
 					   st->v11 ?
 					   "infant_age::int2 AS \"pricing.hotel.infant_age\","
 					   " child_age::int2 AS \"pricing.hotel.child_age\"" :
-					   "2::int2, 12::int2"));
+					   "2::int2, 12::int2", st->where));
 	q->ht = SPI_tuptable;
 	q->nh = SPI_processed;
 	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.room.hotel_id\","
@@ -510,11 +633,11 @@ read_hotels_and_rooms(LoadState *st, HotelQuery *q)
 					   " base_guests::int2 AS \"pricing.room.base_guests\","
 					   " (extra_guest_fee * 100)::int8 AS \"pricing.room.extra_guest_fee\","
 					   " %s"
-					   " FROM pricing.room ORDER BY 1, 2",
+					   " FROM pricing.room %s ORDER BY 1, 2",
 					   st->v11 ?
 					   "max_infants::int2 AS \"pricing.room.max_infants\","
 					   " (extra_child_fee * 100)::int8" :
-					   "1::int2, NULL::int8"));
+					   "1::int2, NULL::int8", st->where));
 	q->rt = SPI_tuptable;
 	q->nr = SPI_processed;
 }
@@ -659,13 +782,14 @@ build_layout(LoadState *st, const HotelQuery *q, const LayoutPlan *plan)
 		PricingCity *city = pricing_index_add_city(st->index, cp->name);
 
 		city->nblocks = cp->nblocks;
-		city->blocks = MemoryContextAllocZero(st->cxt,
-											  sizeof(PricingBlock) * cp->nblocks);
+		city->blocks = MemoryContextAlloc(st->cxt,
+										  sizeof(PricingBlock *) * cp->nblocks);
 		for (int32 b = 0; b < cp->nblocks; b++)
 		{
 			const BlockPlan *bp = &plan->blocks[cp->first_block + b];
 
-			build_block(st, &city->blocks[b], q->ht, q->rt,
+			city->blocks[b] = MemoryContextAllocZero(st->cxt, sizeof(PricingBlock));
+			build_block(st, city->blocks[b], city->city, q->ht, q->rt,
 						&q->rows[bp->first], bp->nhotels, bp->nrooms);
 		}
 	}
@@ -676,7 +800,7 @@ build_layout(LoadState *st, const HotelQuery *q, const LayoutPlan *plan)
  * nrooms rooms between them.
  */
 static void
-build_block(LoadState *st, PricingBlock *b,
+build_block(LoadState *st, PricingBlock *b, const char *city,
 			SPITupleTable *ht, SPITupleTable *rt,
 			HotelRows *hotels, int32 nhotels, int32 nrooms)
 {
@@ -711,6 +835,7 @@ build_block(LoadState *st, PricingBlock *b,
 		h->block = b;
 		h->first_room = slot;
 		h->nrooms = hotels[i].nrooms;
+		h->city = city;
 		pricing_index_add_hotel(st->index, h);
 
 		for (int32 k = 0; k < hotels[i].nrooms; k++)
@@ -759,7 +884,7 @@ load_plans(LoadState *st)
 
 	if (!st->v11)
 		return;
-	run_query("SELECT hotel_id::int8 AS \"pricing.rate_plan.hotel_id\","
+	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.rate_plan.hotel_id\","
 			  " plan_id::int4 AS \"pricing.rate_plan.plan_id\","
 			  " name::text AS \"pricing.rate_plan.name\", room_id::int4,"
 			  " array_position(ARRAY['room_only', 'breakfast', 'half_board',"
@@ -772,7 +897,7 @@ load_plans(LoadState *st)
 			  " (adjust_amount * 100)::int8 AS \"pricing.rate_plan.adjust_amount\","
 			  " min_stay::int4 AS \"pricing.rate_plan.min_stay\", max_stay::int4,"
 			  " min_days_ahead::int4, max_days_ahead::int4"
-			  " FROM pricing.rate_plan ORDER BY 1, 2");
+			  " FROM pricing.rate_plan %s ORDER BY 1, 2", st->where));
 	n = SPI_processed;
 	while (i < n)
 	{
@@ -879,11 +1004,11 @@ load_occupancy(LoadState *st)
 
 	if (!st->v11)
 		return;
-	run_query("SELECT hotel_id::int8 AS \"pricing.occupancy.hotel_id\","
+	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.occupancy.hotel_id\","
 			  " room_id::int4 AS \"pricing.occupancy.room_id\","
 			  " occupants::int2 AS \"pricing.occupancy.occupants\","
 			  " (adjust_percent * 100)::int4 AS \"pricing.occupancy.adjust_percent\""
-			  " FROM pricing.occupancy ORDER BY 1, 2, 3");
+			  " FROM pricing.occupancy %s ORDER BY 1, 2, 3", st->where));
 	n = SPI_processed;
 	while (i < n)
 	{
@@ -955,8 +1080,8 @@ load_discounts(LoadState *st)
 					   " room_id::int4, (percent * 100)::int4 AS \"pricing.discount.percent\","
 					   " min_nights::int4 AS \"pricing.discount.min_nights\","
 					   " checkin_from::date, checkin_to::date, min_days_ahead::int4, %s"
-					   " FROM pricing.discount ORDER BY 1",
-					   st->v11 ? "plan_id::int4" : "NULL::int4"));
+					   " FROM pricing.discount %s ORDER BY 1",
+					   st->v11 ? "plan_id::int4" : "NULL::int4", st->where));
 	n = SPI_processed;
 
 	while (i < n)
@@ -1013,11 +1138,11 @@ load_fees(LoadState *st)
 {
 	uint64		n;
 
-	run_query("SELECT hotel_id::int8 AS \"pricing.fee.hotel_id\","
+	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.fee.hotel_id\","
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'stay'), 0) * 100)::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'night'), 0) * 100)::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'guest_night'), 0) * 100)::int8"
-			  " FROM pricing.fee GROUP BY hotel_id");
+			  " FROM pricing.fee %s GROUP BY hotel_id", st->where));
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
 	{
@@ -1034,128 +1159,206 @@ load_fees(LoadState *st)
 }
 
 /*
- * Rates are read with a plain sequential scan of pricing.rate in the
- * refresh's snapshot, without going through the executor: no expression
- * evaluation, no text conversion, one deform per row.
+ * Rates are read with a plain scan of pricing.rate in the refresh's
+ * snapshot, without going through the executor: no expression evaluation,
+ * no text conversion, one deform per row.  A whole load scans the table;
+ * a load of some hotels reads theirs through the primary key.
  */
 static void
 load_rates(LoadState *st)
 {
 	Relation	rel;
-	TableScanDesc scan;
 	TupleTableSlot *slot;
-	AttrNumber	a_hotel,
-				a_room,
-				a_date,
-				a_price,
-				a_available,
-				a_min_stay,
-				a_cta,
-				a_max_stay,
-				a_ctd,
-				a_max;
-	DateADT		first = st->index->first_date;
-	RoomEntry  *last = NULL;
-	int64		nrates = 0;
-	uint64		nseen = 0;
+	RateColumns cols;
 
 	rel = table_openrv(makeRangeVar("pricing", "rate", -1), AccessShareLock);
 
 	/* no executor here to check the privilege the queries above need */
 	if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, "rate");
-	a_hotel = rate_column(rel, "hotel_id", INT8OID, false);
-	a_room = rate_column(rel, "room_id", INT4OID, false);
-	a_date = rate_column(rel, "stay_date", DATEOID, false);
-	a_price = rate_column(rel, "price", NUMERICOID, false);
-	a_available = rate_column(rel, "available", INT4OID, false);
-	a_min_stay = rate_column(rel, "min_stay", INT2OID, false);
-	a_cta = rate_column(rel, "closed_to_arrival", BOOLOID, false);
-	a_max_stay = rate_column(rel, "max_stay", INT2OID, !st->v11);
-	a_ctd = rate_column(rel, "closed_to_departure", BOOLOID, !st->v11);
-	a_max = Max(Max(Max(a_hotel, a_room), Max(a_date, a_price)),
-				Max(Max(a_available, a_min_stay), Max(a_cta, Max(a_max_stay, a_ctd))));
+	cols.hotel = rate_column(rel, "hotel_id", INT8OID, false);
+	cols.room = rate_column(rel, "room_id", INT4OID, false);
+	cols.date = rate_column(rel, "stay_date", DATEOID, false);
+	cols.price = rate_column(rel, "price", NUMERICOID, false);
+	cols.available = rate_column(rel, "available", INT4OID, false);
+	cols.min_stay = rate_column(rel, "min_stay", INT2OID, false);
+	cols.cta = rate_column(rel, "closed_to_arrival", BOOLOID, false);
+	cols.max_stay = rate_column(rel, "max_stay", INT2OID, !st->v11);
+	cols.ctd = rate_column(rel, "closed_to_departure", BOOLOID, !st->v11);
+	cols.last = Max(Max(Max(cols.hotel, cols.room), Max(cols.date, cols.price)),
+					Max(Max(cols.available, cols.min_stay),
+						Max(cols.cta, Max(cols.max_stay, cols.ctd))));
+	st->rate_cols = &cols;
+	st->last_room = NULL;
 
 	slot = table_slot_create(rel, NULL);
+	if (st->ids == NULL)
+		scan_rates(st, rel, slot);
+	else
+		scan_hotel_rates(st, rel, slot);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	st->rate_cols = NULL;
+}
+
+/* every rate, in one sequential scan */
+static void
+scan_rates(LoadState *st, Relation rel, TupleTableSlot *slot)
+{
+	TableScanDesc scan;
+	uint64		nseen = 0;
+
 	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		RoomKey		key;
-		RoomEntry  *entry;
-		PricingBlock *b;
-		Size		at;
-		int64		night;
-		int64		price;
-		int32		available;
-		int			min_stay;
-		int			max_stay;
-		bool		ctd = false;
-		uint8	   *e;
-
 		if ((++nseen & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-
-		slot_getsomeattrs(slot, a_max);
-		night = (int64) DatumGetDateADT(slot_notnull(slot, a_date)) - first;
-		if (night < 0 || night >= st->ndays)
-			continue;
-
-		key.hotel_id = DatumGetInt64(slot_notnull(slot, a_hotel));
-		key.room_id = DatumGetInt32(slot_notnull(slot, a_room));
-
-		/* rates of one room usually come together: remember the last */
-		if (last != NULL && key.hotel_id == last->key.hotel_id &&
-			key.room_id == last->key.room_id)
-			entry = last;
-		else
-		{
-			entry = room_hash_lookup(st->rooms, key);
-			if (entry == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-						 errmsg("pricing.rate holds a rate of room %d of hotel " INT64_FORMAT ", which pricing.room does not have",
-								key.room_id, key.hotel_id),
-						 errdetail("The index relies on the foreign key of pricing.rate.")));
-			last = entry;
-		}
-		nrates++;
-		b = entry->block;
-		at = (Size) night * b->nrooms + entry->slot;
-
-		price = numeric_cents(slot_notnull(slot, a_price), "price");
-		if (price < 0)
-			rate_check_error("price", "a negative value", &key, first + (DateADT) night);
-		available = DatumGetInt32(slot_notnull(slot, a_available));
-		if (available < 0)
-			rate_check_error("available", "a negative value", &key, first + (DateADT) night);
-		min_stay = DatumGetInt16(slot_notnull(slot, a_min_stay));
-		if (min_stay < 1)
-			rate_check_error("min_stay", "a value below 1", &key, first + (DateADT) night);
-		if (a_max_stay != InvalidAttrNumber && !slot->tts_isnull[a_max_stay - 1])
-		{
-			max_stay = DatumGetInt16(slot->tts_values[a_max_stay - 1]);
-			if (max_stay < 1)
-				rate_check_error("max_stay", "a value below 1", &key, first + (DateADT) night);
-			set_max_stay(st, &b->rooms[entry->slot], (int32) night,
-						 Min(max_stay, PRICING_NO_MAX_STAY));
-		}
-		if (a_ctd != InvalidAttrNumber)
-			ctd = DatumGetBool(slot_notnull(slot, a_ctd));
-		if (price < PRICING_NARROW_PRICE_LIMIT)
-			b->cum[at + b->nrooms] = (uint32) price;	/* row night + 1 */
-		else
-			add_wide_rate(st, b, entry->slot, (int32) night, price);
-
-		/* a sellable flag until finish_blocks() makes it a run */
-		e = b->nights + PRICING_NIGHT_BYTES * at;
-		e[0] = (available > 0 ? 1 : 0) | (ctd ? PRICING_NIGHT_CTD : 0);
-		e[1] = DatumGetBool(slot_notnull(slot, a_cta)) ? 0 : (uint8) Min(min_stay, 255);
-		b->rows[at / 8] |= (uint8) (1 << (at % 8));
+		place_rate(st, slot);
 	}
 	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
-	st->index->nrates = nrates;
+}
+
+/*
+ * The rates of st->ids, through an index of pricing.rate that leads with
+ * hotel_id (its primary key's); without one, a sequential scan that keeps
+ * theirs.
+ */
+static void
+scan_hotel_rates(LoadState *st, Relation rel, TupleTableSlot *slot)
+{
+	Oid			index_oid = InvalidOid;
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
+		bool		leads = irel->rd_index->indnatts >= 1 &&
+			irel->rd_index->indkey.values[0] == st->rate_cols->hotel &&
+			irel->rd_rel->relam == BTREE_AM_OID &&
+			irel->rd_index->indisvalid && irel->rd_indpred == NIL &&
+			RelationGetIndexExpressions(irel) == NIL;
+
+		index_close(irel, AccessShareLock);
+		if (leads)
+		{
+			index_oid = lfirst_oid(lc);
+			break;
+		}
+	}
+	list_free(indexes);
+
+	if (!OidIsValid(index_oid))
+	{
+		TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		{
+			int64		id;
+
+			slot_getsomeattrs(slot, st->rate_cols->hotel);
+			id = DatumGetInt64(slot_notnull(slot, st->rate_cols->hotel));
+			if (bsearch(&id, st->ids, st->nids, sizeof(int64), pricing_int64_cmp))
+				place_rate(st, slot);
+		}
+		table_endscan(scan);
+		return;
+	}
+
+	{
+		Relation	irel = index_open(index_oid, AccessShareLock);
+
+		for (int i = 0; i < st->nids; i++)
+		{
+			IndexScanDesc scan;
+			ScanKeyData key;
+
+			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+						Int64GetDatum(st->ids[i]));
+			scan = index_beginscan(rel, irel, GetActiveSnapshot(), 1, 0);
+			index_rescan(scan, &key, 1, NULL, 0);
+			while (index_getnext_slot(scan, ForwardScanDirection, slot))
+				place_rate(st, slot);
+			index_endscan(scan);
+			CHECK_FOR_INTERRUPTS();
+		}
+		index_close(irel, AccessShareLock);
+	}
+}
+
+/* decode one rate and place it in its room's night */
+static void
+place_rate(LoadState *st, TupleTableSlot *slot)
+{
+	const RateColumns *c = st->rate_cols;
+	DateADT		first = st->index->first_date;
+	RoomKey		key;
+	RoomEntry  *entry;
+	PricingBlock *b;
+	Size		at;
+	int64		night;
+	int64		price;
+	int32		available;
+	int			min_stay;
+	int			max_stay;
+	bool		ctd = false;
+	uint8	   *e;
+
+	slot_getsomeattrs(slot, c->last);
+	night = (int64) DatumGetDateADT(slot_notnull(slot, c->date)) - first;
+	if (night < 0 || night >= st->ndays)
+		return;
+
+	key.hotel_id = DatumGetInt64(slot_notnull(slot, c->hotel));
+	key.room_id = DatumGetInt32(slot_notnull(slot, c->room));
+
+	/* rates of one room usually come together: remember the last */
+	entry = st->last_room;
+	if (entry == NULL || key.hotel_id != entry->key.hotel_id ||
+		key.room_id != entry->key.room_id)
+	{
+		entry = room_hash_lookup(st->rooms, key);
+		if (entry == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("pricing.rate holds a rate of room %d of hotel " INT64_FORMAT ", which pricing.room does not have",
+							key.room_id, key.hotel_id),
+					 errdetail("The index relies on the foreign key of pricing.rate.")));
+		st->last_room = entry;
+	}
+	st->index->nrates++;
+	b = entry->block;
+	at = (Size) night * b->nrooms + entry->slot;
+
+	price = numeric_cents(slot_notnull(slot, c->price), "price");
+	if (price < 0)
+		rate_check_error("price", "a negative value", &key, first + (DateADT) night);
+	available = DatumGetInt32(slot_notnull(slot, c->available));
+	if (available < 0)
+		rate_check_error("available", "a negative value", &key, first + (DateADT) night);
+	min_stay = DatumGetInt16(slot_notnull(slot, c->min_stay));
+	if (min_stay < 1)
+		rate_check_error("min_stay", "a value below 1", &key, first + (DateADT) night);
+	if (c->max_stay != InvalidAttrNumber && !slot->tts_isnull[c->max_stay - 1])
+	{
+		max_stay = DatumGetInt16(slot->tts_values[c->max_stay - 1]);
+		if (max_stay < 1)
+			rate_check_error("max_stay", "a value below 1", &key, first + (DateADT) night);
+		set_max_stay(st, &b->rooms[entry->slot], (int32) night,
+					 Min(max_stay, PRICING_NO_MAX_STAY));
+	}
+	if (c->ctd != InvalidAttrNumber)
+		ctd = DatumGetBool(slot_notnull(slot, c->ctd));
+	if (price < PRICING_NARROW_PRICE_LIMIT)
+		b->cum[at + b->nrooms] = (uint32) price;	/* row night + 1 */
+	else
+		add_wide_rate(st, b, entry->slot, (int32) night, price);
+
+	/* a sellable flag until finish_blocks() makes it a run */
+	e = b->nights + PRICING_NIGHT_BYTES * at;
+	e[0] = (available > 0 ? 1 : 0) | (ctd ? PRICING_NIGHT_CTD : 0);
+	e[1] = DatumGetBool(slot_notnull(slot, c->cta)) ? 0 : (uint8) Min(min_stay, 255);
+	b->rows[at / 8] |= (uint8) (1 << (at % 8));
 }
 
 /*

@@ -20,6 +20,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "nodes/pg_list.h"
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
 #include "storage/latch.h"
@@ -46,6 +47,9 @@ extern int	pricing_max_nights;
 #define PRICING_NARROW_PRICE_LIMIT	((int64) (PG_UINT32_MAX / (PRICING_MAX_NIGHTS_LIMIT + 1)))
 
 #define PRICING_MAX_RESULTS		10000
+
+/* mimalloc 2.0's segment size: its arenas hand out blocks of this size */
+#define PRICING_SEGMENT_SIZE	((Size) 32 * 1024 * 1024)
 
 /*
  * The search_path of every statement the extension runs with rights other
@@ -218,6 +222,7 @@ typedef struct PricingHotel
 	PricingBlock *block;
 	int32		first_room;		/* its rooms: block->rooms[first_room ..] */
 	int32		nrooms;
+	const char *city;			/* its city's name, as the city table keys it */
 } PricingHotel;
 
 /* an exchange rate: one unit of a currency, in the pivot currency */
@@ -235,7 +240,7 @@ typedef struct PricingCity
 	uint32		hash;
 	char		status;
 	int32		nblocks;
-	PricingBlock *blocks;
+	PricingBlock **blocks;
 	int32		nhotels;
 	const struct PricingHotel **hotels; /* its hotels, block after block */
 
@@ -280,6 +285,10 @@ typedef struct PricingIndex
 	int64		nrates;
 	Size		bytes;			/* arena bytes the generation occupies */
 	int64		change_count;	/* pricing.change_counter's sum in its snapshot */
+	bool		incremental;	/* made from its predecessor (incremental.c) */
+	int32		half;			/* the arena half it lives in */
+	int64		nchanged;		/* incremental: the hotels it changed */
+	const PricingPlan *standard;	/* plan 0 of hotels without a row for it */
 	int32		nfx;
 	const PricingExchange *fx;	/* pricing.exchange_rate */
 	struct pricing_city_hash *cities;
@@ -314,7 +323,8 @@ typedef struct PricingShared
 	LWLock	   *lock;			/* protects the fields marked (L) */
 
 	pg_atomic_uint64 serving;	/* generation now serving, 0 before the first */
-	PricingIndex *gens[2];
+	PricingIndex *current;		/* its index, or a newer one (reader.c) */
+	int			serving_half;	/* (L) the arena half that holds it */
 
 	/* the arena, split in two halves, each its own mimalloc arena */
 	char	   *arena;
@@ -337,6 +347,9 @@ typedef struct PricingShared
 	Size		half_committed[2];	/* bytes mimalloc committed for it */
 	uint64		refreshes;
 	uint64		failed_refreshes;
+	uint64		incremental_refreshes;	/* refreshes that applied changes */
+	uint64		changes_applied;	/* hotels those refreshes rebuilt */
+	double		last_change_ms; /* how long the last of them took */
 	PricingWorkerState worker_state;
 	int			connect_failures;	/* worker starts in a row that did not
 									 * connect to pricing.database */
@@ -413,6 +426,26 @@ pricing_order_hotel(uint32 entry, int32 posbits)
 
 /* changes.c */
 extern int64 pricing_change_count(void);
+extern int64 *pricing_take_changes(int *nchanges, bool *everything);
+extern int	pricing_int64_cmp(const void *a, const void *b);
+
+/*
+ * The most hotels one incremental refresh rebuilds; a transaction that
+ * changes more, or a refresh that finds more changed, rebuilds everything.
+ */
+#define PRICING_MAX_CHANGES		1000
+
+/* incremental.c */
+typedef struct PricingRetired
+{
+	void	   *chunk;			/* an arena chunk no newer generation reaches */
+	uint64		generation;		/* the first generation without it */
+} PricingRetired;
+
+extern PricingIndex *pricing_apply_changes(MemoryContext cxt,
+										   const PricingIndex *old,
+										   const int64 *ids, int nids,
+										   List **retired);
 
 /* shmem.c */
 extern PricingShared *pricing_shared;
@@ -445,9 +478,22 @@ extern const PricingHotel *pricing_index_hotel(const PricingIndex *index,
 											   int64 hotel_id);
 extern int32 pricing_index_currency(const PricingIndex *index,
 									const text *currency);
+extern PricingIndex *pricing_index_copy(MemoryContext cxt,
+										const PricingIndex *old, int extra,
+										List **retired);
+extern void pricing_index_free_directory(PricingIndex *index);
+extern PricingCity *pricing_index_city_entry(PricingIndex *index,
+											 const char *city);
+extern void pricing_index_drop_city(PricingIndex *index, const char *city);
+extern void pricing_index_set_hotel(PricingIndex *index, PricingHotel *hotel);
+extern void pricing_index_drop_hotel(PricingIndex *index, int64 hotel_id);
+extern int64 pricing_index_hotel_count(const PricingIndex *index);
 
 /* load.c */
 extern PricingIndex *pricing_load_index(MemoryContext cxt);
+extern PricingIndex *pricing_load_hotels(MemoryContext cxt,
+										 const PricingIndex *base,
+										 const int64 *ids, int nids);
 
 /*
  * The layout of a room's night (see PricingBlock.nights).
@@ -705,6 +751,7 @@ extern void pricing_check_refresh_privilege(void);
 extern const PricingIndex *pricing_pin(bool missing_ok);
 extern void pricing_unpin(void);
 extern int	pricing_readers(uint64 gen, int *pids, int max);
+extern uint64 pricing_oldest_pin(void);
 
 /* worker.c */
 extern void pricing_register_worker(void);

@@ -67,8 +67,14 @@ pricing_pin(bool missing_ok)
 			break;
 		pricing_unpin();		/* gen is retired: wake the worker to free it */
 	}
+	/*
+	 * The worker stores the index before the number that leads to it, so
+	 * this is generation gen's index or a newer one, which the pin protects
+	 * as well: the worker frees a chunk only when no pin is older than the
+	 * first generation without it (incremental.c).
+	 */
 	pg_read_barrier();
-	index = s->gens[gen % 2];
+	index = s->current;
 
 	if (!missing_ok && index->database != MyDatabaseId)
 	{
@@ -121,6 +127,28 @@ pricing_readers(uint64 gen, int *pids, int max)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * The oldest generation any backend pins, or PG_UINT64_MAX when none does.
+ * What only generations older than g could reach is free to go once this
+ * is g or more.  As for pricing_readers(), the caller issues a memory
+ * barrier first.
+ */
+uint64
+pricing_oldest_pin(void)
+{
+	PricingShared *s = pricing_shared;
+	uint64		oldest = PG_UINT64_MAX;
+
+	for (int i = 0; i < s->nslots; i++)
+	{
+		uint64		pin = pg_atomic_read_u64(&s->slots[i].pin);
+
+		if (pin != 0)
+			oldest = Min(oldest, pin);
+	}
+	return oldest;
 }
 
 static PricingReaderSlot *

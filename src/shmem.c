@@ -24,8 +24,6 @@
 
 #include "pricing.h"
 
-/* mimalloc 2.0's segment size: its arenas hand out blocks of this size */
-#define PRICING_SEGMENT_SIZE	((Size) 32 * 1024 * 1024)
 
 PricingShared *pricing_shared = NULL;
 

@@ -90,8 +90,20 @@ typedef enum RefreshOutcome
 {
 	REFRESH_OK,
 	REFRESH_FAILED,
-	REFRESH_NO_EXTENSION		/* nothing to load: not a failure */
+	REFRESH_NO_EXTENSION,		/* nothing to load: not a failure */
+	REFRESH_NO_CHANGE,			/* the changes were already served */
+	REFRESH_NEEDS_FULL			/* an incremental one found it must rebuild */
 } RefreshOutcome;
+
+/* what a refresh builds, and where */
+typedef struct RefreshPlan
+{
+	uint64		gen;			/* the generation it makes */
+	int			full_half;		/* where a full rebuild goes */
+	int			inc_half;		/* the serving generation's half, when it may
+								 * apply changes there; else -1 */
+	uint64		start_seq;		/* the requests it covers */
+} RefreshPlan;
 
 /* the user and security context to go back to after reading as the owner */
 typedef struct ReadingAs
@@ -100,9 +112,21 @@ typedef struct ReadingAs
 	int			save_sec_context;
 } ReadingAs;
 
-/* this process's generation contexts, by arena half */
+/* this process's generation contexts, by arena half, and their newest */
 static MemoryContext half_cxt[2];
 static uint64 half_gen[2];
+
+/*
+ * The chunks of each half that incremental refreshes replaced, each with
+ * the first generation that does not reach it (incremental.c); freed once
+ * no reader pins an older generation, or with the half.
+ */
+static PricingRetired *retired[2];
+static int	nretired[2];
+static int	maxretired[2];
+
+/* after an incremental refresh failed: the next one rebuilds everything */
+static bool force_full = false;
 
 /*
  * What the main loop knows between iterations: what the serving generation
@@ -111,6 +135,7 @@ static uint64 half_gen[2];
 typedef struct WorkerLoop
 {
 	bool		owed;			/* a refresh is due and has not succeeded */
+	bool		full_owed;		/* ... and changes alone cannot make it */
 	uint64		seen_changes;	/* change_seq the last attempt covered */
 	TimestampTz last_attempt;
 	TimestampTz retry_at;		/* after a failure: not before then, or 0 */
@@ -130,20 +155,27 @@ static void note_attempt(WorkerLoop *w);
 static bool refresh_due(WorkerLoop *w);
 static bool standby_changes(XLogRecPtr *last_replay);
 static void run_refresh(WorkerLoop *w, MemoryContext worker_cxt);
+static bool incremental_possible(void);
 static void wait_for_news(WorkerLoop *w);
 static void release_retired(void);
-static RefreshOutcome refresh(MemoryContext worker_cxt);
-static RefreshOutcome build_generation(MemoryContext worker_cxt, uint64 gen,
-									   uint64 start_seq,
+static RefreshOutcome refresh(MemoryContext worker_cxt, bool full);
+static RefreshOutcome build_generation(MemoryContext worker_cxt,
+									   const RefreshPlan *plan,
 									   MemoryContext *cxt_out,
-									   PricingIndex **index_out);
+									   PricingIndex **index_out,
+									   List **retired_out);
+static PricingIndex *build_index(const RefreshPlan *plan, MemoryContext cxt,
+								 List **retired_out, bool *needs_full);
+static bool same_window(const PricingIndex *index);
 static bool read_as_extension_owner(ReadingAs *as);
 static void stop_reading_as_owner(ReadingAs *as);
 static Oid	extension_owner(Oid *nsp);
 static void refresh_failed(MemoryContext worker_cxt, MemoryContext cxt,
 						   uint64 serving, uint64 start_seq);
-static void publish(uint64 gen, MemoryContext cxt, PricingIndex *index,
-					uint64 start_seq);
+static void publish(const RefreshPlan *plan, MemoryContext cxt,
+					PricingIndex *index, List *retired_chunks);
+static void retire_chunks(int half, uint64 gen, List *chunks);
+static void free_retired(int half);
 static void report_no_extension(uint64 start_seq);
 static void record_outcome(uint64 start_seq, RefreshOutcome outcome,
 						   ErrorData *edata);
@@ -403,18 +435,18 @@ refresh_due(WorkerLoop *w)
 	 */
 	if (requested > done)
 	{
-		w->owed = true;
+		w->owed = w->full_owed = true;
 		w->retry_at = 0;
 		w->failures = 0;
 	}
 	if (changes != w->seen_changes)
 		w->owed = true;
 	if (pricing_refresh_interval > 0 && GetCurrentTimestamp() >= next_interval(w))
-		w->owed = true;
+		w->owed = w->full_owed = true;
 	if (pricing_today(GetCurrentTimestamp()) != w->loaded_day || pricing_horizon_days != w->loaded_horizon)
-		w->owed = true;
+		w->owed = w->full_owed = true;
 	if (!w->owed && RecoveryInProgress() && standby_changes(&w->last_replay))
-		w->owed = true;
+		w->owed = w->full_owed = true;
 
 	return w->owed && (w->retry_at == 0 || GetCurrentTimestamp() >= w->retry_at);
 }
@@ -484,7 +516,7 @@ standby_changes(XLogRecPtr *last_replay)
 	if (!ok)
 		return false;
 	*last_replay = replay;
-	return count != s->gens[serving % 2]->change_count;
+	return count != s->current->change_count;
 }
 
 /*
@@ -495,11 +527,19 @@ run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
 {
 	RefreshOutcome outcome;
 
+	bool		full = w->full_owed || force_full || !incremental_possible();
+
 	note_attempt(w);
 	set_worker_state(PRICING_WORKER_REFRESHING);
 	MemoryContextSwitchTo(worker_cxt);
-	outcome = refresh(worker_cxt);
+	outcome = refresh(worker_cxt, full);
 	MemoryContextReset(worker_cxt);
+	if (outcome == REFRESH_NEEDS_FULL)
+	{
+		/* the log asked for it: at once, in the other half */
+		outcome = refresh(worker_cxt, true);
+		MemoryContextReset(worker_cxt);
+	}
 
 	if (outcome == REFRESH_FAILED)
 	{
@@ -509,7 +549,7 @@ run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
 		return;
 	}
 	/* done, or nothing to do until CREATE EXTENSION commits */
-	w->owed = false;
+	w->owed = w->full_owed = false;
 	w->retry_at = 0;
 	w->failures = 0;
 }
@@ -555,69 +595,115 @@ wait_for_news(WorkerLoop *w)
 }
 
 /*
- * A retired generation goes as soon as its readers do: free it if nobody
- * pins it any more.
+ * Whether the next refresh may apply changes to the serving generation:
+ * this process built it (a restarted worker never touches the half it
+ * did not allocate in), and this is a primary (a standby's tables change by
+ * replay, which fires no trigger to log the changes).
+ */
+static bool
+incremental_possible(void)
+{
+	PricingShared *s = pricing_shared;
+	uint64		serving = pg_atomic_read_u64(&s->serving);
+	int			half;
+
+	if (serving == 0 || RecoveryInProgress())
+		return false;
+	LWLockAcquire(s->lock, LW_SHARED);
+	half = s->serving_half;
+	LWLockRelease(s->lock);
+	return half_cxt[half] != NULL && half_gen[half] == serving;
+}
+
+/*
+ * Retired memory goes as soon as its readers do: the half of a generation
+ * a full rebuild replaced, and the chunks incremental refreshes replaced.
  */
 static void
 release_retired(void)
 {
 	uint64		serving = pg_atomic_read_u64(&pricing_shared->serving);
 
-	if (serving != 0)
-		release_half(1 - serving % 2, serving - 1, false);
+	if (serving == 0)
+		return;
+	for (int half = 0; half < 2; half++)
+	{
+		if (half_gen[half] != 0 && half_gen[half] != serving)
+			release_half(half, half_gen[half], false);
+		if (nretired[half] > 0)
+			free_retired(half);
+	}
 }
 
 /*
- * One refresh attempt: make room in the half the new generation goes to,
- * build the generation, publish it, and retire the one it replaces.
+ * One refresh attempt.  A full one first makes room in the half the serving
+ * generation does not use, builds there, publishes, and retires the other
+ * half; an incremental one builds in the serving generation's half and
+ * retires what it replaced.
  */
 static RefreshOutcome
-refresh(MemoryContext worker_cxt)
+refresh(MemoryContext worker_cxt, bool full)
 {
 	PricingShared *s = pricing_shared;
 	uint64		serving = pg_atomic_read_u64(&s->serving);
-	uint64		gen = serving + 1;
-	uint64		start_seq;
+	RefreshPlan plan;
 	MemoryContext cxt;
 	PricingIndex *index;
+	List	   *replaced = NIL;
 	RefreshOutcome outcome;
+	int			serving_half = -1;
 
-	/* the previous tenant of this half must be gone before we build there */
-	release_half(gen % 2, gen >= 2 ? gen - 2 : 0, true);
+	if (serving != 0)
+	{
+		LWLockAcquire(s->lock, LW_SHARED);
+		serving_half = s->serving_half;
+		LWLockRelease(s->lock);
+	}
+	plan.gen = serving + 1;
+	plan.full_half = serving_half < 0 ? 0 : 1 - serving_half;
+	plan.inc_half = full ? -1 : serving_half;
+
+	/* the previous tenant of the other half must be gone before we build */
+	if (full)
+		release_half(plan.full_half, s->half_generation[plan.full_half], true);
 
 	/*
 	 * Take the request number before the snapshot: every request up to it
 	 * was made before the snapshot, so this attempt covers it.
 	 */
-	start_seq = pg_atomic_read_u64(&s->request_seq);
+	plan.start_seq = pg_atomic_read_u64(&s->request_seq);
 	pg_memory_barrier();
 
-	outcome = build_generation(worker_cxt, gen, start_seq, &cxt, &index);
+	outcome = build_generation(worker_cxt, &plan, &cxt, &index, &replaced);
 	if (outcome != REFRESH_OK)
 		return outcome;
 
-	publish(gen, cxt, index, start_seq);
+	publish(&plan, cxt, index, replaced);
 
-	/* retire: free the previous generation now if nobody reads it */
-	if (serving != 0)
-		release_half(serving % 2, serving, false);
+	/* a full rebuild retires the whole other half: free it if unread */
+	if (!index->incremental && serving != 0)
+		release_half(serving_half, serving, false);
 	return REFRESH_OK;
 }
 
 /*
- * Build generation gen in its half of the arena, reading the source tables
- * in one read-only REPEATABLE READ transaction, and return it in *cxt and
- * *index.  A failure or a missing extension is reported here, to the log,
- * pricing.status and whoever waits in pricing.refresh(true); a failure
- * deletes the half-built generation and leaves the serving one as it is.
+ * Build the generation the plan says, reading the source tables in one
+ * REPEATABLE READ transaction, and return it in *cxt and *index (and what
+ * it replaced in *retired_out).  A failure or a missing extension is
+ * reported here, to the log, pricing.status and whoever waits in
+ * pricing.refresh(true); a failed full rebuild deletes its half-built
+ * generation, and a failed incremental one makes the next refresh a full
+ * one; the serving generation stays as it is.
  */
 static RefreshOutcome
-build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
-				 MemoryContext *cxt_out, PricingIndex **index_out)
+build_generation(MemoryContext worker_cxt, const RefreshPlan *plan,
+				 MemoryContext *cxt_out, PricingIndex **index_out,
+				 List **retired_out)
 {
 	volatile MemoryContext cxt = NULL;
 	PricingIndex *volatile index = NULL;
 	volatile bool installed = true;
+	bool		needs_full = false;
 	ReadingAs	as;
 	TimestampTz start;
 	RefreshOutcome outcome = REFRESH_OK;
@@ -630,7 +716,8 @@ build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		XactIsoLevel = XACT_REPEATABLE_READ;
-		XactReadOnly = true;
+		/* a primary's refresh deletes the change log rows it applies */
+		XactReadOnly = RecoveryInProgress();
 
 		/*
 		 * A refresh is one statement to the worker's settings: it obeys
@@ -646,22 +733,52 @@ build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
 		installed = read_as_extension_owner(&as);
 		if (installed)
 		{
-			cxt = pricing_arena_context_create(TopMemoryContext, gen % 2, gen);
-			index = pricing_load_index(cxt);
-			index->generation = gen;
-			index->loaded_at = GetCurrentTimestamp();
-			index->refresh_ms = (double) (index->loaded_at - start) / 1000.0;
+			if (plan->inc_half < 0)
+				cxt = pricing_arena_context_create(TopMemoryContext,
+												   plan->full_half, plan->gen);
+			index = build_index(plan, cxt, retired_out, &needs_full);
+			/* the list must outlive the transaction's memory */
+			if (*retired_out != NIL)
+			{
+				MemoryContext oldcxt = MemoryContextSwitchTo(worker_cxt);
+
+				*retired_out = list_copy(*retired_out);
+				MemoryContextSwitchTo(oldcxt);
+			}
+			if (index != NULL)
+			{
+				index->generation = plan->gen;
+				index->half = index->incremental ? plan->inc_half : plan->full_half;
+				index->loaded_at = GetCurrentTimestamp();
+				index->refresh_ms = (double) (index->loaded_at - start) / 1000.0;
+				cxt = index->incremental ? half_cxt[plan->inc_half] : cxt;
+			}
 			stop_reading_as_owner(&as);
 		}
 
 		SPI_finish();
 		PopActiveSnapshot();
-		CommitTransactionCommand();
+		if (needs_full)
+		{
+			/* keep the log for the full rebuild that follows at once */
+			AbortCurrentTransaction();
+			outcome = REFRESH_NEEDS_FULL;
+		}
+		else
+			CommitTransactionCommand();
 		disable_timeout(STATEMENT_TIMEOUT, false);
 	}
 	PG_CATCH();
 	{
-		refresh_failed(worker_cxt, cxt, gen - 1, start_seq);
+		/*
+		 * A full rebuild deletes its half-built generation.  What a failed
+		 * incremental one allocated stays in the serving generation's half
+		 * until that half is freed: the next refresh rebuilds in full.
+		 */
+		if (plan->inc_half >= 0)
+			force_full = true;
+		refresh_failed(worker_cxt, plan->inc_half < 0 ? cxt : NULL,
+					   plan->gen - 1, plan->start_seq);
 		cxt = NULL;
 		index = NULL;
 		outcome = REFRESH_FAILED;
@@ -672,12 +789,67 @@ build_generation(MemoryContext worker_cxt, uint64 gen, uint64 start_seq,
 	pgstat_report_stat(true);
 	if (outcome == REFRESH_OK && !installed)
 	{
-		report_no_extension(start_seq);
+		report_no_extension(plan->start_seq);
 		outcome = REFRESH_NO_EXTENSION;
+	}
+	else if (outcome == REFRESH_OK && index == NULL)
+	{
+		/* every logged change was served already: nothing to publish */
+		set_worker_state(PRICING_WORKER_IDLE);
+		outcome = REFRESH_NO_CHANGE;
 	}
 	*cxt_out = cxt;
 	*index_out = index;
 	return outcome;
+}
+
+/*
+ * Inside the refresh's transaction: take the change log, then apply it to
+ * the serving generation when the plan allows and the log says which hotels
+ * changed, or else build everything in cxt, in the plan's other half.
+ * Returns NULL when there is nothing to do: no change logged for an
+ * incremental refresh, or a full rebuild needed where the plan has no
+ * context for one (*needs_full: the caller rolls back, keeping the log,
+ * and rebuilds in full).
+ */
+static PricingIndex *
+build_index(const RefreshPlan *plan, MemoryContext cxt, List **retired_out,
+			bool *needs_full)
+{
+	int64	   *ids = NULL;
+	int			nids = 0;
+	bool		everything = true;
+
+	/* a standby cannot write, and rebuilds in full (changes.c) */
+	if (!RecoveryInProgress())
+		ids = pricing_take_changes(&nids, &everything);
+
+	if (plan->inc_half < 0)
+		return pricing_load_index(cxt);
+
+	if (everything || !same_window(pricing_shared->current))
+	{
+		*needs_full = true;
+		return NULL;
+	}
+	if (nids == 0)
+		return NULL;
+	return pricing_apply_changes(half_cxt[plan->inc_half],
+								 pricing_shared->current, ids, nids,
+								 retired_out);
+}
+
+/*
+ * Whether index's window is the one a full rebuild would load now: the same
+ * first night (yesterday) and length.
+ */
+static bool
+same_window(const PricingIndex *index)
+{
+	return index->first_date ==
+		pricing_today(GetCurrentTransactionStartTimestamp()) - 1 &&
+		index->ndays == pricing_horizon_days + 2 &&
+		index->database == MyDatabaseId;
 }
 
 /*
@@ -778,28 +950,104 @@ refresh_failed(MemoryContext worker_cxt, MemoryContext cxt, uint64 serving,
 }
 
 /*
- * Make generation gen the serving one: the index first, then the number
- * that leads to it, after a write barrier, so that a reader that sees the
- * number finds the index (reader.c).
+ * Make the plan's generation the serving one: the index first, then the
+ * number that leads to it, after a write barrier, so that a reader that
+ * sees the number finds the index (reader.c).  An incremental generation
+ * hands over what it replaced, to be freed once its readers are gone.
  */
 static void
-publish(uint64 gen, MemoryContext cxt, PricingIndex *index, uint64 start_seq)
+publish(const RefreshPlan *plan, MemoryContext cxt, PricingIndex *index,
+		List *replaced)
 {
 	PricingShared *s = pricing_shared;
-	int			half = gen % 2;
+	int			half = index->half;
+	uint64		gen = plan->gen;
 
 	half_cxt[half] = cxt;
 	half_gen[half] = gen;
-	s->gens[half] = index;
+	s->current = index;
 	pg_write_barrier();
 	pg_atomic_write_u64(&s->serving, gen);
-	set_half_status(half, gen, cxt);
+	LWLockAcquire(s->lock, LW_EXCLUSIVE);
+	s->serving_half = half;
+	if (index->incremental)
+	{
+		s->incremental_refreshes++;
+		s->changes_applied += index->nchanged;
+		s->last_change_ms = index->refresh_ms;
+	}
+	LWLockRelease(s->lock);
 
-	ereport(LOG,
-			(errmsg("pricing generation " UINT64_FORMAT " loaded: %lld hotels, %lld rooms, %lld rates, %zu bytes in %.1f ms",
-					gen, (long long) index->nhotels, (long long) index->nrooms,
-					(long long) index->nrates, index->bytes, index->refresh_ms)));
-	record_outcome(start_seq, REFRESH_OK, NULL);
+	if (index->incremental)
+	{
+		retire_chunks(half, gen, replaced);
+		ereport(DEBUG1,
+				(errmsg("pricing generation " UINT64_FORMAT " applied changes to %lld hotels in %.1f ms",
+						gen, (long long) index->nchanged, index->refresh_ms)));
+	}
+	else
+	{
+		force_full = false;
+		ereport(LOG,
+				(errmsg("pricing generation " UINT64_FORMAT " loaded: %lld hotels, %lld rooms, %lld rates, %zu bytes in %.1f ms",
+						gen, (long long) index->nhotels, (long long) index->nrooms,
+						(long long) index->nrates, index->bytes, index->refresh_ms)));
+	}
+	set_half_status(half, gen, cxt);
+	record_outcome(plan->start_seq, REFRESH_OK, NULL);
+}
+
+/*
+ * Note the chunks generation gen no longer reaches, and free those no
+ * reader can reach any more.
+ */
+static void
+retire_chunks(int half, uint64 gen, List *chunks)
+{
+	ListCell   *lc;
+
+	if (nretired[half] + list_length(chunks) > maxretired[half])
+	{
+		int			want = Max(1024, 2 * (nretired[half] + list_length(chunks)));
+
+		retired[half] = retired[half] == NULL ?
+			MemoryContextAlloc(TopMemoryContext, sizeof(PricingRetired) * want) :
+			repalloc(retired[half], sizeof(PricingRetired) * want);
+		maxretired[half] = want;
+	}
+	foreach(lc, chunks)
+	{
+		retired[half][nretired[half]].chunk = lfirst(lc);
+		retired[half][nretired[half]++].generation = gen;
+	}
+	free_retired(half);
+}
+
+/*
+ * Free the retired chunks of a half that only generations older than any
+ * reader's pin reach: a reader pinning g reads g or a newer generation
+ * (reader.c), never one older than g.
+ */
+static void
+free_retired(int half)
+{
+	uint64		oldest;
+	int			kept = 0;
+
+	pg_memory_barrier();
+	oldest = pricing_oldest_pin();
+	for (int i = 0; i < nretired[half]; i++)
+	{
+		if (retired[half][i].generation <= oldest)
+			pfree(retired[half][i].chunk);
+		else
+			retired[half][kept++] = retired[half][i];
+	}
+	if (kept != nretired[half])
+	{
+		nretired[half] = kept;
+		set_half_status(half, half_gen[half], half_cxt[half]);
+	}
 }
 
 /*
@@ -877,9 +1125,10 @@ set_worker_state(PricingWorkerState state)
 }
 
 /*
- * Delete the context of a retired generation once nobody pins it.  With
- * wait, sleep until then (still serving requests to shut down); without,
- * just look.  Returns true when the half is free.
+ * Delete the context of a half whose newest generation gen is retired,
+ * once nobody pins it or an older one.  With wait, sleep until then (still
+ * serving requests to shut down); without, just look.  Returns true when
+ * the half is free.
  */
 static bool
 release_half(int half, uint64 gen, bool wait)
@@ -892,16 +1141,19 @@ release_half(int half, uint64 gen, bool wait)
 		int			pid;
 
 		pg_memory_barrier();
-		if (gen == 0 || pricing_readers(gen, &pid, 1) == 0)
+		if (gen == 0 || pricing_oldest_pin() > gen)
 			break;
 		if (!wait)
 			return false;
 		if (!warned && TimestampDifferenceExceeds(since, GetCurrentTimestamp(), PIN_WARN_MS))
 		{
-			ereport(LOG,
-					(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
-							gen, pid),
-					 errdetail("The next generation cannot be built until it is released.")));
+			uint64		oldest = pricing_oldest_pin();
+
+			if (oldest <= gen && pricing_readers(oldest, &pid, 1) > 0)
+				ereport(LOG,
+						(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
+								oldest, pid),
+						 errdetail("The next generation cannot be built until it is released.")));
 			warned = true;
 		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -913,9 +1165,11 @@ release_half(int half, uint64 gen, bool wait)
 
 	if (half_cxt[half] != NULL && half_gen[half] == gen)
 	{
+		/* the retired chunks go with it */
 		MemoryContextDelete(half_cxt[half]);
 		half_cxt[half] = NULL;
 		half_gen[half] = 0;
+		nretired[half] = 0;
 	}
 	if (gen != 0 && pricing_shared->half_generation[half] == gen)
 		set_half_status(half, 0, NULL);

@@ -459,7 +459,7 @@ my $updated = $node->safe_psql('postgres', $describe);
 my $fresh = $node->safe_psql('fresh', $describe);
 like($fresh, qr/^column rate_plan\.board #5 text notnull=t default='room_only'::text/m,
 	'the description has the columns');
-like($fresh, qr/^trigger exchange_rate\.exchange_rate_applied enabled=R /m, 'and the triggers');
+like($fresh, qr/^trigger exchange_rate\.exchange_rate_applied enabled=A /m, 'and the triggers');
 like($fresh,
 	qr/config=pricing\.hotel,pricing\.room,pricing\.rate,pricing\.discount,pricing\.fee,pricing\.discount_discount_id_seq,pricing\.fee_fee_id_seq,pricing\.rate_plan,pricing\.occupancy,pricing\.exchange_rate /,
 	'and the tables pg_dump keeps, the new ones among them');
