@@ -69,9 +69,16 @@ BEGIN;
 
 TRUNCATE pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee,
 	pricing.rate_plan, pricing.occupancy, pricing.exchange_rate;
--- the row triggers that tell a logical replica of applied rows fire in
--- replica sessions; not for this load: disabled until the end of the
--- transaction, whose statement triggers (ALWAYS) announce the load
+-- the row triggers <table>_applied (which tell a logical replica of applied
+-- rows, and, with incremental refresh, log the changed hotels in every
+-- session) would fire for every row of this load: disabled until the end of
+-- the transaction, whose statement triggers (ALWAYS) announce the load, and
+-- then put back as they were (REPLICA or ALWAYS, whichever the installed
+-- version makes them)
+CREATE TEMP TABLE bench_trigger AS
+SELECT t.tgrelid::regclass AS rel, t.tgname, t.tgenabled
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE c.relnamespace = 'pricing'::regnamespace AND t.tgname = c.relname || '_applied';
 ALTER TABLE pricing.hotel DISABLE TRIGGER hotel_applied;
 ALTER TABLE pricing.room DISABLE TRIGGER room_applied;
 ALTER TABLE pricing.rate DISABLE TRIGGER rate_applied;
@@ -223,14 +230,10 @@ ORDER BY h.hotel_id, p.plan_id;
 INSERT INTO pricing.occupancy (hotel_id, room_id, occupants, adjust_percent)
 SELECT hotel_id, 1, 1, -15 FROM bench_hotel ORDER BY hotel_id;
 
-ALTER TABLE pricing.hotel ENABLE REPLICA TRIGGER hotel_applied;
-ALTER TABLE pricing.room ENABLE REPLICA TRIGGER room_applied;
-ALTER TABLE pricing.rate ENABLE REPLICA TRIGGER rate_applied;
-ALTER TABLE pricing.discount ENABLE REPLICA TRIGGER discount_applied;
-ALTER TABLE pricing.fee ENABLE REPLICA TRIGGER fee_applied;
-ALTER TABLE pricing.rate_plan ENABLE REPLICA TRIGGER rate_plan_applied;
-ALTER TABLE pricing.occupancy ENABLE REPLICA TRIGGER occupancy_applied;
-ALTER TABLE pricing.exchange_rate ENABLE REPLICA TRIGGER exchange_rate_applied;
+SELECT format('ALTER TABLE %s %s TRIGGER %I', rel,
+              CASE tgenabled WHEN 'A' THEN 'ENABLE ALWAYS' WHEN 'R' THEN 'ENABLE REPLICA'
+                             WHEN 'O' THEN 'ENABLE' ELSE 'DISABLE' END, tgname)
+FROM bench_trigger ORDER BY rel::text \gexec
 COMMIT;
 
 RESET session_replication_role;

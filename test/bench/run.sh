@@ -3,6 +3,8 @@
 #
 #   sudo make bench                       # or: sudo bash test/bench/run.sh
 #   sudo BENCH_SCALE=0.05 BENCH_SECONDS=5 BENCH_OUT=/tmp/b.md bash test/bench/run.sh
+#   sudo BENCH_ONLY=freshness BENCH_SCALE=0.25 bash test/bench/run.sh   # part 6 alone
+#   sudo bash test/bench/freshness.sh 0.25 1     # part 6 alone at each scale
 #
 # On Debian 12 with postgresql-15: installs what is missing, builds and
 # installs the extension, starts a throwaway cluster (as the postgres user,
@@ -42,9 +44,35 @@
 # room-night of the window, and how long a session that wants an exclusive
 # lock on a source table waits behind a refresh, idle and under load.  Runs 1-3 are repeated BENCH_ROUNDS times,
 # interleaved, and the best round counts (other load on the machine only
-# ever lowers throughput).  It prints one table of ratios and
-# writes it, with the date, the machine and the PostgreSQL version, to
-# BENCH_OUT (default doc/bench.md).
+# ever lowers throughput).  All of that is the part "main".  Then the part
+# "freshness" (last, as it rewrites rates; without the rivals' triggers and
+# indexes, which it drops):
+#
+#   6. freshness under write load (incremental refresh): one client commits
+#      single-hotel rate updates at BENCH_WRITE_RATE a second
+#      (write_rates.pgbench, pgbench -R) for BENCH_FRESH_SECONDS, while the
+#      other cores' clients run cheapest without pause and a probe (the
+#      procedure bench.probe) commits BENCH_PROBES marker prices, each on one
+#      room-night of a random hotel, and polls pricing.quote every ~1 ms
+#      until it shows it: commit -> served p50 / p99 (targets 100 / 300
+#      ms); cheapest's p99 under the stream over its p99 in a run of the
+#      same clients just before without writes (the probe's polls, without
+#      markers, beside them: target 1.25); the refresh worker's CPU
+#      (utime + stime of /proc/<worker_pid>/stat) per update it applied
+#      (pricing.status.changes_applied, else the committed updates) over
+#      the CPU of one full rebuild (pricing.refresh(true), the mean of 5),
+#      with the scale beside it (run it at 0.25 and 1: it should not grow);
+#      then BENCH_UPDATES such updates unthrottled, and the arena bytes used
+#      once the worker has applied them (pricing.status.arena_bytes_used,
+#      one generation live) over those after a full rebuild (target 1.05).
+#      The columns of pricing.status that incremental refresh adds
+#      (incremental_refreshes, changes_applied, last_change_ms,
+#      last_refresh) are read when they exist and reported as missing
+#      otherwise.
+#
+# It prints one table of ratios and writes it, with the date, the machine
+# and the PostgreSQL version, to BENCH_OUT (default doc/bench.md; with
+# BENCH_ONLY, doc/bench-<parts>.md).
 #
 # Settings (environment):
 #   BENCH_SCALE    data scale (1 = 20,000 hotels, 14.6M rates; 0.05 for a quick check)
@@ -53,8 +81,16 @@
 #   BENCH_CLIENTS  pgbench clients (nproc)
 #   BENCH_CHECKS   parameter sets on which the rivals and cheapest, and the
 #                  search rival and search, must agree (200)
-#   BENCH_OUT      where the table goes (doc/bench.md)
+#   BENCH_OUT      where the table goes (doc/bench.md; doc/bench-<parts>.md
+#                  with BENCH_ONLY)
 #   BENCH_KEEP     keep the cluster's directory (and its logs) when set
+#   BENCH_ONLY     the parts to run, comma-separated: main, freshness (all)
+#   BENCH_INSTALL  0: neither build nor install, use the installed extension (1)
+#   BENCH_FRESH_SECONDS  the write stream of part 6 (3 x BENCH_SECONDS)
+#   BENCH_WRITE_RATE     its updates per second, one client (200)
+#   BENCH_FRESH_READERS  cheapest's clients beside it (BENCH_CLIENTS - 1, at least 1)
+#   BENCH_PROBES   commit -> served probes spread over the stream (200)
+#   BENCH_UPDATES  unthrottled updates before the arena is read (100000)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -67,12 +103,33 @@ ROUNDS=${BENCH_ROUNDS:-5}
 NPROC=$(nproc)
 CLIENTS=${BENCH_CLIENTS:-$NPROC}
 CHECKS=${BENCH_CHECKS:-200}
-OUT=${BENCH_OUT:-$SRC/doc/bench.md}
+# the parts to run: main, freshness (comma-separated); empty: every part
+ONLY=${BENCH_ONLY:-}
+INSTALL=${BENCH_INSTALL:-1}
+WRITE_RATE=${BENCH_WRITE_RATE:-200}
+FRESH_SECONDS=${BENCH_FRESH_SECONDS:-$(( 3 * DURATION ))}
+PROBES=${BENCH_PROBES:-200}
+UPDATES=${BENCH_UPDATES:-100000}
+# a run of some parts only does not overwrite the whole benchmark's page
+OUT=${BENCH_OUT:-$SRC/doc/bench${ONLY:+-${ONLY//,/-}}.md}
 PG_BINDIR=/usr/lib/postgresql/15/bin
 RUN_AS=postgres
 
 say() { printf '\n=== %s\n' "$*"; }
 die() { printf 'test/bench/run.sh: %s\n' "$*" >&2; exit 1; }
+# want part: whether BENCH_ONLY lets that part run
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+for part in ${ONLY//,/ }; do
+	case $part in
+	main|freshness) ;;
+	*) die "BENCH_ONLY: no part '$part' (the parts: main, freshness)";;
+	esac
+done
+for v in SECONDS:DURATION ROUNDS:ROUNDS CLIENTS:CLIENTS CHECKS:CHECKS WRITE_RATE:WRITE_RATE \
+		FRESH_SECONDS:FRESH_SECONDS PROBES:PROBES UPDATES:UPDATES; do
+	var=${v#*:}
+	[[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "BENCH_${v%%:*} must be a positive integer (it is '${!var}')"
+done
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "test/bench/run.sh needs root to install packages and the extension: run it as 'sudo make bench' or 'sudo bash test/bench/run.sh'" >&2
@@ -84,7 +141,12 @@ awk -v s="$SCALE" 'BEGIN { exit !(s > 0) }' || die "BENCH_SCALE must be a positi
 
 # --- build and install -----------------------------------------------------
 . test/setup.sh
-pricing_install
+if [ "$INSTALL" = 0 ]; then
+	[ -f "$PG_BINDIR/../lib/pricing.so" ] || die "BENCH_INSTALL=0, but the extension is not installed ($PG_BINDIR/../lib/pricing.so is missing)"
+	echo "=== BENCH_INSTALL=0: the installed extension as it is, neither built nor installed"
+else
+	pricing_install
+fi
 [ -x "$PG_BINDIR/pgbench" ] || die "pgbench is missing ($PG_BINDIR/pgbench)"
 
 # --- a throwaway cluster -----------------------------------------------------
@@ -93,9 +155,11 @@ chown "$RUN_AS": "$DIR"
 chmod 755 "$DIR"
 as_pg() { runuser -u "$RUN_AS" -- "$@"; }
 REFRESH_LOOP_PID=
+FRESH_PIDS=
 stop() {
-	local rc=$?
+	local rc=$? pid
 	[ -n "$REFRESH_LOOP_PID" ] && kill "$REFRESH_LOOP_PID" 2>/dev/null || true
+	for pid in $FRESH_PIDS; do kill "$pid" 2>/dev/null || true; done
 	as_pg "$PG_BINDIR/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1 || true
 	if [ "$rc" -eq 0 ] && [ -z "${BENCH_KEEP:-}" ]; then
 		rm -rf "$DIR"
@@ -160,6 +224,9 @@ say "generating data at scale $SCALE"
 t0=$(now_ms)
 psql -v scale="$SCALE" -v seed=1 -f "$BENCH/generate.sql" >/dev/null
 LOAD_S=$(awk -v ms=$(( $(now_ms) - t0 )) 'BEGIN { printf "%.0f", ms / 1000 }')
+# the plain-SQL rivals' indexes and summary table: the main part's alone
+INDEX_S=0
+if want main; then
 say "indexes for the plain-SQL rival"
 t0=$(now_ms)
 psql -f "$BENCH/rival_indexes.sql" >/dev/null
@@ -171,10 +238,11 @@ psql -c 'SELECT rival.rebuild_bounds(NULL)' >/dev/null
 BOUNDS_BUILD_MS=$(( $(now_ms) - t0 ))
 BOUND_ROWS=$(psql_value "SELECT count(*) FROM rival.hotel_bound")
 echo "summary table built in ${BOUNDS_BUILD_MS} ms: $BOUND_ROWS rows"
+fi
 psql -c 'SELECT pricing.refresh(true)' >/dev/null
 # again now that no snapshot predates the load: every page all-visible, so
 # the rival's scans are index-only
-psql -c 'VACUUM (FREEZE, ANALYZE) pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee, pricing.rate_plan, pricing.occupancy, pricing.exchange_rate, rival.hotel_bound' >/dev/null
+psql -c "VACUUM (FREEZE, ANALYZE) pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee, pricing.rate_plan, pricing.occupancy, pricing.exchange_rate$(want main && echo ', rival.hotel_bound')" >/dev/null
 # every table and index in shared buffers, as they would be in service
 psql -c 'CREATE EXTENSION pg_prewarm' \
 	-c "SELECT sum(pg_prewarm(c.oid)) AS prewarmed_blocks FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('pricing', 'rival') AND c.relkind IN ('r', 'i')" ||
@@ -189,6 +257,55 @@ OCCUPANCY=$(psql_value "SELECT count(*) FROM pricing.occupancy")
 CURRENCIES=$(psql_value "SELECT string_agg(currency || ' ' || n, ', ' ORDER BY n DESC) FROM (SELECT currency, count(*) AS n FROM pricing.hotel GROUP BY 1) x")
 EXCHANGE=$(psql_value "SELECT count(*) FROM pricing.exchange_rate")
 echo "loaded in ${LOAD_S}s (rival indexes ${INDEX_S}s): $HOTELS hotels in $NCITIES cities, $ROOMS rooms, $RATES rates, $DISCOUNTS discounts, $FEES fees, $PLANS rate plans, $OCCUPANCY occupancy rows; hotels by currency: $CURRENCIES; $EXCHANGE exchange rates"
+
+# --- helpers (every part) -------------------------------------------------------
+PGBENCH_OPTS=(-h "$DIR" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -D ncities="$NCITIES")
+POSTMASTER_PID=$(head -1 "$DIR/data/postmaster.pid")
+CLK_TCK=$(getconf CLK_TCK)
+# CPU ticks of the postmaster's exited children: the backends of finished
+# pgbench runs (the worker does not exit, autovacuum is off)
+children_ticks() { awk '{ print $16 + $17 }' "/proc/$POSTMASTER_PID/stat"; }
+# run_pgbench name script [options]: prints "tps transactions server_ticks";
+# keeps pgbench's output in $DIR/name.out.  With PGSS set, pg_stat_statements
+# tracks the run's sessions (and only theirs).
+run_pgbench() {
+	local name=$1 script=$2 t0 t1
+	shift 2
+	t0=$(children_ticks)
+	if ! as_pg env ${PGSS:+PGOPTIONS=-cpg_stat_statements.track=top} "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 ||
+		grep -q 'aborted' "$DIR/$name.out"; then
+		cat "$DIR/$name.out" >&2
+		die "pgbench run $name failed"
+	fi
+	sleep 0.2	# let the postmaster reap the backends
+	t1=$(children_ticks)
+	echo "$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$DIR/$name.out")" \
+		"$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$DIR/$name.out")" \
+		"$(( t1 - t0 ))"
+}
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+per_xact_us() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", n ? t / hz * 1e6 / n : 0 }'; }
+mkdir -p "$DIR/log"
+chown "$RUN_AS": "$DIR/log"
+# percentiles prefix: p50 and p99 (ms) and count of the per-transaction logs
+percentiles() {
+	cat "$DIR/log/$1"* | awk '{ print $3 }' | sort -n |
+		awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); printf "%.3f %.3f %d\n", v[i50] / 1000, v[i99] / 1000, NR }'
+}
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b > 0) printf f, a / b; else printf "n/a" }'; }
+verdict() { # value op target
+	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "met" : "**not met**" }'
+}
+fmt() { awk -v v="$1" -v f="${2:-%.0f}" 'BEGIN { printf f, v }'; }
+# rounds "v1 v2 ..." [format]: the values of the rounds, comma-separated
+rounds() { echo "$1" | tr ' ' '\n' | grep . | awk -v f="${2:-%.0f}" '{ printf "%s" f, (NR > 1 ? ", " : ""), $1 }'; }
+# cheapest on the query mix: the readers of the latency runs
+cat "$BENCH/params.pgbench" "$BENCH/cheapest.pgbench" >"$DIR/cheapest.pgbench"
+chown "$RUN_AS": "$DIR/cheapest.pgbench"
+
+if want main; then
+# The main part (1-5 and the rest the header lists before part 6), not
+# indented: it runs to the "end of the main part" below.
 
 # --- the pgbench scripts ---------------------------------------------------------
 # the rival's $1..$4 become the same pgbench variables cheapest uses
@@ -400,33 +517,6 @@ C_MEAN_HOTELS=$(awk -v r="$C_HOTELS" -v n="$C_ROWS" 'BEGIN { printf "%.0f", n ? 
 echo "calendar rival vs calendar: $C_CHECK_RESULT; calendar returns $C_MEAN_ROWS rows of 30 on average, $C_MEAN_HOTELS hotels per date"
 
 # --- throughput -----------------------------------------------------------------
-PGBENCH_OPTS=(-h "$DIR" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -D ncities="$NCITIES")
-POSTMASTER_PID=$(head -1 "$DIR/data/postmaster.pid")
-CLK_TCK=$(getconf CLK_TCK)
-# CPU ticks of the postmaster's exited children: the backends of finished
-# pgbench runs (the worker does not exit, autovacuum is off)
-children_ticks() { awk '{ print $16 + $17 }' "/proc/$POSTMASTER_PID/stat"; }
-# run_pgbench name script [options]: prints "tps transactions server_ticks";
-# keeps pgbench's output in $DIR/name.out.  With PGSS set, pg_stat_statements
-# tracks the run's sessions (and only theirs).
-run_pgbench() {
-	local name=$1 script=$2 t0 t1
-	shift 2
-	t0=$(children_ticks)
-	if ! as_pg env ${PGSS:+PGOPTIONS=-cpg_stat_statements.track=top} "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 ||
-		grep -q 'aborted' "$DIR/$name.out"; then
-		cat "$DIR/$name.out" >&2
-		die "pgbench run $name failed"
-	fi
-	sleep 0.2	# let the postmaster reap the backends
-	t1=$(children_ticks)
-	echo "$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$DIR/$name.out")" \
-		"$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$DIR/$name.out")" \
-		"$(( t1 - t0 ))"
-}
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-per_xact_us() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", n ? t / hz * 1e6 / n : 0 }'; }
-
 WARM=$(( DURATION < 10 ? DURATION : 10 ))
 say "warming up: cheapest and the rival, ${WARM}s each"
 run_pgbench warm-cheapest cheapest.pgbench -T "$WARM" >/dev/null
@@ -439,13 +529,6 @@ run_pgbench warm-searches searches_server.pgbench -T "$WARM" >/dev/null
 run_pgbench warm-calendar-rival calendar_rival.pgbench -T "$WARM" >/dev/null
 run_pgbench warm-hotel-calendar hotel_calendar.pgbench -D nhotels="$HOTELS" -T "$WARM" >/dev/null
 
-mkdir -p "$DIR/log"
-chown "$RUN_AS": "$DIR/log"
-# percentiles prefix: p50 and p99 (ms) and count of the per-transaction logs
-percentiles() {
-	cat "$DIR/log/$1"* | awk '{ print $3 }' | sort -n |
-		awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); printf "%.3f %.3f %d\n", v[i50] / 1000, v[i99] / 1000, NR }'
-}
 # the execution time pg_stat_statements took for the statements of a run
 # (reset before it) that call $1, over their calls: "total_ms calls"
 pgss_exec() {
@@ -630,19 +713,24 @@ LOCK_LOADED_MS=$(echo "$LOCK_LOADED" | median)
 # --- the bounded rival's upkeep ------------------------------------------------------------
 # One hotel's rates for a week repriced, as a channel manager sends them:
 # the tps with the summary table's triggers, and without.  (The extension's
-# own change trigger is off for both runs: the refreshes it would start
-# would take CPU from both alike.)
+# own change triggers are off for both runs: the refreshes they would start
+# would take CPU from both alike.  rate_changed, and rate_applied, which
+# logs the changed hotels for incremental refresh where it fires in every
+# session; both are put back as they were.)
 cat >"$DIR/update.pgbench" <<'PGB'
 \set h random(1, :nhotels)
 \set d random(0, 350)
 UPDATE pricing.rate SET price = price WHERE hotel_id = :h::bigint AND stay_date BETWEEN current_date + :d::int AND current_date + :d::int + 6;
 PGB
 chown "$RUN_AS": "$DIR/update.pgbench"
-psql -c 'ALTER TABLE pricing.rate DISABLE TRIGGER rate_changed' >/dev/null
+EXT_TRIGGERS=$(psql_value "SELECT string_agg(format('ALTER TABLE pricing.rate %s TRIGGER %I',
+	CASE tgenabled WHEN 'A' THEN 'ENABLE ALWAYS' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'O' THEN 'ENABLE' ELSE 'DISABLE' END,
+	tgname), '; ') FROM pg_trigger WHERE tgrelid = 'pricing.rate'::regclass AND tgname IN ('rate_changed', 'rate_applied')")
+psql -c 'ALTER TABLE pricing.rate DISABLE TRIGGER rate_changed, DISABLE TRIGGER rate_applied' >/dev/null
 read -r TPS_UPD_TRIG _ _ <<<"$(run_pgbench update-triggers update.pgbench -c 1 -j 1 -D nhotels="$HOTELS" -T "$DURATION")"
 psql -c 'ALTER TABLE pricing.rate DISABLE TRIGGER bound_upd' >/dev/null
 read -r TPS_UPD_PLAIN _ _ <<<"$(run_pgbench update-plain update.pgbench -c 1 -j 1 -D nhotels="$HOTELS" -T "$DURATION")"
-psql -c 'ALTER TABLE pricing.rate ENABLE TRIGGER bound_upd' -c 'ALTER TABLE pricing.rate ENABLE ALWAYS TRIGGER rate_changed' >/dev/null
+psql -c 'ALTER TABLE pricing.rate ENABLE TRIGGER bound_upd' -c "$EXT_TRIGGERS" >/dev/null
 UPKEEP_MS=$(awk -v a="$TPS_UPD_TRIG" -v b="$TPS_UPD_PLAIN" 'BEGIN { printf "%.2f", 1000 / a - 1000 / b }')
 echo "a one-hotel week update: $TPS_UPD_PLAIN tps without the summary's triggers, $TPS_UPD_TRIG with: $UPKEEP_MS ms of upkeep each"
 psql -c 'SELECT pricing.refresh(true)' >/dev/null
@@ -721,13 +809,7 @@ SCAN_MS=$(echo "$SCAN_MS_ALL" | fastest)
 sleep 1
 read -r ARENA_USED ARENA_COMMITTED <<<"$(psql_value "SELECT bytes_used, bytes_committed FROM pricing.generations() WHERE state = 'serving'" | tr '|' ' ')"
 
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-
 # --- the table -------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b > 0) printf f, a / b; else printf "n/a" }'; }
-verdict() { # value op target
-	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "met" : "**not met**" }'
-}
 R_TEN=$(ratio "$TPS_CHEAPEST" "$TPS_TEN")
 R_ONE=$(ratio "$TPS_CHEAPEST" "$TPS_SELECT1")
 R_TEN_BARE=$(ratio "$TPS_CHEAPEST" "$TPS_TEN_BARE")
@@ -758,13 +840,8 @@ R_CAL_RIVAL=$(ratio "$TPS_CALENDAR" "$TPS_CALENDAR_RIVAL" "%.1f")
 R_CAL_CEILING=$(ratio "$TPS_CALENDAR_ROWS" "$TPS_CALENDAR_RIVAL" "%.1f")
 R_CAL_ROWS=$(ratio "$TPS_CALENDAR" "$TPS_CALENDAR_ROWS")
 R_CPU_CAL_RIVAL=$(ratio "${CPU_US[calendar_rival]}" "${CPU_US[calendar]}" "%.1f")
-fmt() { awk -v v="$1" -v f="${2:-%.0f}" 'BEGIN { printf f, v }'; }
-# rounds "v1 v2 ..." [format]: the values of the rounds, comma-separated
-rounds() { echo "$1" | tr ' ' '\n' | grep . | awk -v f="${2:-%.0f}" '{ printf "%s" f, (NR > 1 ? ", " : ""), $1 }'; }
 
-TABLE=$(cat <<EOF
-| measure | result | target | |
-| --- | ---: | --- | --- |
+MAIN_ROWS=$(cat <<EOF
 | cheapest tps / constant rows of the same count tps ($MEAN_ROWS rows on average) | $R_SAME | ≥ 0.7 (aim 0.9) | $(verdict "$R_SAME" ">=" 0.7) |
 | cheapest tps / ten constant rows tps | $R_TEN | ≥ 0.85 | $(verdict "$R_TEN" ">=" 0.85) |
 | cheapest tps / SELECT 1 tps | $R_ONE | reported | |
@@ -802,7 +879,7 @@ TABLE=$(cat <<EOF
 EOF
 )
 
-DETAILS=$(cat <<EOF
+MAIN_DETAILS=$(cat <<EOF
 | run | throughput | server CPU per transaction |
 | --- | ---: | ---: |
 | SELECT 1 | $(fmt "$TPS_SELECT1") tps | ${CPU_US[select1]} µs |
@@ -865,47 +942,13 @@ DETAILS=$(cat <<EOF
 EOF
 )
 
-CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-PG_VERSION=$(psql_value "SELECT version()")
-# BENCH_COMMIT names the source when it is not a git checkout (git archive)
-COMMIT=${BENCH_COMMIT:-$(git -c safe.directory='*' -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)}
-if [ -z "${BENCH_COMMIT:-}" ] && [ -n "$(git -c safe.directory='*' -C "$SRC" status --porcelain -- src sql Makefile 2>/dev/null)" ]; then
-	COMMIT="$COMMIT (with uncommitted changes in src, sql or Makefile)"
-fi
-COMMAND="BENCH_SCALE=$SCALE BENCH_SECONDS=$DURATION BENCH_ROUNDS=$ROUNDS BENCH_CLIENTS=$CLIENTS sudo make bench"
-WHEN=$(date -u '+%Y-%m-%d %H:%M UTC')
-
-say "results"
-echo
-echo "$TABLE"
-echo
-echo "$DETAILS"
-
-mkdir -p "$(dirname "$OUT")"
-cat >"$OUT" <<EOF
-# pricing benchmark
-
-Written by \`test/bench/run.sh\` (\`make bench\`).
-
-- date: $WHEN
-- machine: $NPROC × $CPU_MODEL, $(( MEM_KB / 1024 / 1024 )) GiB RAM, Linux $(uname -r)
-- load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER
-- PostgreSQL: $PG_VERSION
-- pricing: commit $COMMIT
-- data: scale $SCALE: $HOTELS hotels in $NCITIES cities, $ROOMS rooms, $RATES rates, $DISCOUNTS discounts, $FEES fees, $PLANS rate plans, $OCCUPANCY occupancy rows; hotels by currency: $CURRENCIES (generated in ${LOAD_S} s)
-- pgbench: prepared protocol, $CLIENTS clients, $DURATION s per run; throughput is the best of $ROUNDS interleaved rounds
-- command: \`$COMMAND\`
-
-$TABLE
-
-$DETAILS
-
+MAIN_CHECKS=$(cat <<EOF
 The plain-SQL rivals against \`pricing.cheapest\`: $CHECK_RESULT.
 The plain-SQL search rival against \`pricing.search\`: $S_CHECK_RESULT.
 The plain-SQL calendar rival against \`pricing.calendar\`: $C_CHECK_RESULT.
-
-How each figure is made:
-
+EOF
+)
+MAIN_HOW=$(cat <<EOF
 - The data (\`test/bench/generate.sql\`, seed 1): hotels spread over cities
   by Zipf's law (at scale 1 the largest city has ~2,670 hotels, the
   smallest 2 or 3), two rooms each, a year of nightly rates from today with
@@ -1054,16 +1097,536 @@ How each figure is made:
   refresh), median of three, idle and while cheapest keeps every core busy
   (idle: $LOCK_IDLE ms; loaded: $LOCK_LOADED ms).
 EOF
+)
+fi # --- end of the main part
+
+# --- freshness under write load (BENCH_ONLY=freshness runs this part alone) -------
+# One client commits single-hotel rate updates at WRITE_RATE a second
+# (write_rates.pgbench, pgbench -R) while the other cores' clients run
+# cheapest without pause and a probe (bench.probe below) commits a marker
+# price on one room-night of a random hotel and polls pricing.quote until it
+# is served: commit -> served, cheapest's p99 against a run of the same
+# readers without writes, and the worker's CPU per applied update against
+# one full rebuild.
+# Then UPDATES unthrottled updates, and the arena bytes they leave against a
+# full rebuild's.
+if want freshness; then
+say "freshness under write load (scale $SCALE): $WRITE_RATE updates/s for ${FRESH_SECONDS}s, $PROBES probes; then $UPDATES updates for the arena"
+FRESH_READERS=${BENCH_FRESH_READERS:-$(( CLIENTS > 1 ? CLIENTS - 1 : 1 ))}
+[[ $FRESH_READERS =~ ^[1-9][0-9]*$ ]] || die "BENCH_FRESH_READERS must be a positive integer (it is '$FRESH_READERS')"
+FRESH_PROBE_SECONDS=$(( FRESH_SECONDS > 4 ? FRESH_SECONDS - 2 : FRESH_SECONDS ))
+PROBE_TIMEOUT_S=30
+cp "$BENCH/write_rates.pgbench" "$DIR/write_rates.pgbench"
+chown "$RUN_AS": "$DIR/write_rates.pgbench"
+# The main part's rivals keep their summary table by triggers on the source
+# tables, and their covering index on the rates holds the price (no HOT
+# update): every write would pay for them.  The main part is done with them.
+if [ -n "$(psql_value "SELECT to_regnamespace('rival')")" ]; then
+	echo "dropping the main part's rivals (schema rival, rival_indexes.sql) so that writes do not pay for them"
+	psql -c 'SET client_min_messages = warning' -c 'DROP SCHEMA rival CASCADE' >/dev/null
+	for idx in $(sed -n 's/^CREATE INDEX \([a-z_]*\) .*/\1/p' "$BENCH/rival_indexes.sql"); do
+		psql -c "DROP INDEX IF EXISTS pricing.$idx" >/dev/null
+	done
+fi
+psql -c 'VACUUM (ANALYZE) pricing.rate' >/dev/null
+psql <<'SQL' >/dev/null
+CREATE SCHEMA IF NOT EXISTS bench;
+CREATE SEQUENCE bench.marker_seq;
+-- one row per probe: served_ms is NULL when the marker was not served
+-- within the timeout (waited_ms is then how long the probe waited), or
+-- when the writer overwrote it first (overwritten)
+CREATE TABLE bench.fresh_probe (probe int, hotel_id bigint, night date, marker numeric,
+	committed_at timestamptz, served_ms float8, waited_ms float8, polls int,
+	overwritten boolean);
+-- whether pricing.quote shows the marker price for room 1 on that night
+CREATE FUNCTION bench.marker_served(h bigint, d date, m numeric) RETURNS boolean
+LANGUAGE sql VOLATILE AS $$
+	SELECT EXISTS (SELECT FROM pricing.quote(h, d, d + 1) q WHERE q.room_id = 1 AND q.base = m)
+$$;
+-- a marker: a price no rate has (50001.00, 50002.00, ...) on room 1 of
+-- hotel h for night d, made sellable for a one-night stay; committed by the
+-- caller
+CREATE FUNCTION bench.set_marker(h bigint, d date) RETURNS numeric
+LANGUAGE plpgsql AS $$
+DECLARE
+	m numeric := 50000 + nextval('bench.marker_seq');
+BEGIN
+	UPDATE pricing.rate SET price = m, available = greatest(available, 1), min_stay = 1,
+		   max_stay = NULL, closed_to_arrival = false
+	 WHERE hotel_id = h AND room_id = 1 AND stay_date = d;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no rate for hotel %, room 1, night %', h, d;
+	END IF;
+	RETURN m;
+END
+$$;
+-- polls (every ~1 ms) until the marker is served or timeout_s has passed;
+-- served_ms: the milliseconds from t0, NULL on timeout or when a write
+-- stream's update overwrote the marker's night first (looked at every
+-- 100 polls and at the end: the marker gone from the table, or the night
+-- no longer sellable)
+CREATE FUNCTION bench.await_marker(h bigint, d date, m numeric, t0 timestamptz, timeout_s float8,
+								   OUT served_ms float8, OUT waited_ms float8, OUT polls int,
+								   OUT overwritten boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+	seen boolean;
+	t1 timestamptz;
+BEGIN
+	polls := 0;
+	overwritten := false;
+	LOOP
+		polls := polls + 1;
+		seen := bench.marker_served(h, d, m);
+		t1 := clock_timestamp();
+		waited_ms := extract(epoch FROM t1 - t0) * 1000;
+		IF seen THEN
+			served_ms := waited_ms;
+			RETURN;
+		END IF;
+		IF polls % 100 = 0 OR waited_ms > timeout_s * 1000 THEN
+			overwritten := NOT EXISTS (SELECT FROM pricing.rate
+										WHERE hotel_id = h AND room_id = 1 AND stay_date = d
+										  AND price = m AND available >= 1);
+			EXIT WHEN overwritten;
+		END IF;
+		EXIT WHEN waited_ms > timeout_s * 1000;
+		-- a poll every ~1 ms: pg_sleep(0.001) takes 2 ms (its loop waits
+		-- 1 ms, finds a little of it left and waits 1 ms more)
+		PERFORM pg_sleep(0.0005);
+	END LOOP;
+END
+$$;
+-- nprobes probes spread over seconds: probe i starts at a random moment of
+-- the first half of its slot (seconds / nprobes), or as soon as the one
+-- before it is done if that is later; none starts after the end.  Each
+-- commits a marker on a random hotel (1..nhotels) and night (1..300 days
+-- ahead), then times from just after its COMMIT to the first poll that
+-- sees it.
+CREATE PROCEDURE bench.probe(nprobes int, seconds float8, nhotels int, timeout_s float8)
+LANGUAGE plpgsql AS $$
+DECLARE
+	t_start timestamptz := clock_timestamp();
+	slot float8 := seconds / nprobes;
+	due timestamptz;
+	h bigint;
+	d date;
+	m numeric;
+	t0 timestamptz;
+	r record;
+BEGIN
+	FOR i IN 1 .. nprobes LOOP
+		due := t_start + ((i - 1) + random() * 0.5) * slot * interval '1 second';
+		IF due > clock_timestamp() THEN
+			PERFORM pg_sleep(extract(epoch FROM due - clock_timestamp()));
+		END IF;
+		EXIT WHEN clock_timestamp() > t_start + seconds * interval '1 second';
+		h := 1 + floor(random() * nhotels)::bigint;
+		d := current_date + 1 + floor(random() * 300)::int;
+		m := bench.set_marker(h, d);
+		COMMIT;
+		t0 := clock_timestamp();
+		r := bench.await_marker(h, d, m, t0, timeout_s);
+		INSERT INTO bench.fresh_probe VALUES (i, h, d, m, t0, r.served_ms, r.waited_ms, r.polls,
+											  r.overwritten);
+		COMMIT;
+	END LOOP;
+END
+$$;
+-- the probe's polls without its markers, for seconds: beside the idle run
+-- of the readers, so that the runs differ by the writes alone (and not by
+-- a session waking every millisecond, which on a VM changes the readers'
+-- latency by itself)
+CREATE PROCEDURE bench.poll(seconds float8, nhotels int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	t_end timestamptz := clock_timestamp() + seconds * interval '1 second';
+	seen boolean;
+BEGIN
+	WHILE clock_timestamp() < t_end LOOP
+		seen := bench.marker_served(1 + floor(random() * nhotels)::bigint,
+									current_date + 1 + floor(random() * 300)::int, -1);
+		PERFORM pg_sleep(0.0005);
+	END LOOP;
+END
+$$;
+-- until the worker has applied every change committed before the call: a
+-- marker served, the change log (of incremental refresh, when there is one)
+-- empty, then the generation unchanged and the worker idle for 0.5 s.
+-- Returns the milliseconds until the marker was served; NULL on timeout.
+CREATE PROCEDURE bench.settle(nhotels int, timeout_s float8, INOUT served_ms float8 DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+DECLARE
+	h bigint := 1 + floor(random() * nhotels)::bigint;
+	d date := current_date + 1 + floor(random() * 300)::int;
+	m numeric;
+	t0 timestamptz;
+	deadline timestamptz;
+	r record;
+	pending boolean;
+	g bigint;
+	g_seen bigint := -1;
+	still_since timestamptz;
+BEGIN
+	m := bench.set_marker(h, d);
+	COMMIT;
+	t0 := clock_timestamp();
+	deadline := t0 + timeout_s * interval '1 second';
+	r := bench.await_marker(h, d, m, t0, timeout_s);
+	served_ms := r.served_ms;
+	IF served_ms IS NULL THEN
+		RETURN;
+	END IF;
+	IF to_regclass('pricing.change_log') IS NOT NULL THEN
+		LOOP
+			EXECUTE 'SELECT EXISTS (SELECT FROM pricing.change_log)' INTO pending;
+			EXIT WHEN NOT pending;
+			IF clock_timestamp() > deadline THEN
+				served_ms := NULL;
+				RETURN;
+			END IF;
+			PERFORM pg_sleep(0.01);
+		END LOOP;
+	END IF;
+	LOOP
+		SELECT CASE WHEN worker_state = 'idle' THEN generation END INTO g FROM pricing.status;
+		IF g IS DISTINCT FROM g_seen OR g IS NULL THEN
+			g_seen := g;
+			still_since := clock_timestamp();
+		ELSIF clock_timestamp() - still_since >= interval '0.5 s' THEN
+			EXIT;
+		END IF;
+		IF clock_timestamp() > deadline THEN
+			served_ms := NULL;
+			RETURN;
+		END IF;
+		PERFORM pg_sleep(0.01);
+	END LOOP;
+END
+$$;
+-- until one generation is live (the retired one released), or timeout_s;
+-- returns whether it came to that
+CREATE FUNCTION bench.one_generation(timeout_s float8) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + timeout_s * interval '1 second';
+BEGIN
+	WHILE (SELECT generations FROM pricing.status) <> 1 LOOP
+		IF clock_timestamp() > deadline THEN
+			RETURN false;
+		END IF;
+		PERFORM pg_sleep(0.01);
+	END LOOP;
+	RETURN true;
+END
+$$;
+SQL
+# the columns incremental refresh adds to pricing.status (each may be missing)
+STATUS_COLUMNS=" $(psql_value "SELECT string_agg(attname, ' ') FROM pg_attribute WHERE attrelid = 'pricing.status'::regclass AND attnum > 0 AND NOT attisdropped") "
+has_status() { [[ $STATUS_COLUMNS == *" $1 "* ]]; }
+# status_of column: its value, or nothing when pricing.status lacks it
+status_of() { if has_status "$1"; then psql_value "SELECT $1 FROM pricing.status"; fi; }
+FRESH_MISSING=$(for c in incremental_refreshes changes_applied last_change_ms last_refresh; do has_status "$c" || echo "$c"; done | paste -sd' ')
+[ -z "$FRESH_MISSING" ] || echo "pricing.status has no column $FRESH_MISSING (yet): the measures that need them fall back"
+# the refresh worker's CPU time (user + system, ms) from /proc/pid/stat:
+# fields 14 and 15, counted after the command name (which may hold spaces)
+worker_pid() { psql_value "SELECT worker_pid FROM pricing.status"; }
+cpu_ms() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.0f\n", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"; }
+# fresh_pgbench name script [options]: pgbench in the background; its pid in $!
+fresh_pgbench() {
+	local name=$1 script=$2
+	shift 2
+	as_pg "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 &
+}
+# fresh_wait name pid: waits for a background pgbench, dies if it failed
+fresh_wait() {
+	if ! wait "$2" || grep -q 'aborted' "$DIR/$1.out"; then
+		cat "$DIR/$1.out" >&2
+		die "pgbench run $1 failed"
+	fi
+}
+processed() { sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$DIR/$1.out"; }
+tps_of() { sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$DIR/$1.out"; }
+
+if ! want main; then
+	WARM=$(( DURATION < 10 ? DURATION : 10 ))
+	echo "warming up: cheapest, ${WARM}s"
+	run_pgbench fresh-warm cheapest.pgbench -c "$FRESH_READERS" -j "$FRESH_READERS" -T "$WARM" >/dev/null
+fi
+
+# one full rebuild's CPU: the worker's CPU over FULL_REBUILDS explicit
+# refreshes (pricing.refresh(true) always rebuilds whole), nothing else running
+FULL_REBUILDS=5
+echo "the worker's CPU for one full rebuild: $FULL_REBUILDS of them"
+psql -c 'SELECT pricing.refresh(true)' >/dev/null
+psql_value 'SELECT bench.one_generation(10)' >/dev/null
+WPID=$(worker_pid)
+c0=$(cpu_ms "$WPID")
+FULL_WALL_ALL=""
+for i in $(seq "$FULL_REBUILDS"); do
+	psql -c 'SELECT pricing.refresh(true)' >/dev/null
+	FULL_WALL_ALL="$FULL_WALL_ALL $(psql_value "SELECT round(refresh_ms::numeric, 1) FROM pricing.status")"
+done
+psql_value 'SELECT bench.one_generation(10)' >/dev/null
+c1=$(cpu_ms "$WPID")
+[ "$(worker_pid)" = "$WPID" ] || die "the refresh worker restarted during the full rebuilds"
+FULL_CPU_MS=$(awk -v a="$c0" -v b="$c1" -v n="$FULL_REBUILDS" 'BEGIN { printf "%.1f", (b - a) / n }')
+FULL_WALL_MS=$(echo "$FULL_WALL_ALL" | median)
+echo "one full rebuild: $FULL_CPU_MS ms of worker CPU (refresh_ms: ${FULL_WALL_ALL# })"
+
+# cheapest without writes: the same readers for as long as the write
+# stream, and the probe's polls without its markers
+echo "cheapest without writes: $FRESH_READERS client(s) and the probe's polls, ${FRESH_SECONDS}s"
+psql -c "CALL bench.poll($FRESH_SECONDS, $HOTELS)" >/dev/null &
+POLL_PID=$!
+FRESH_PIDS=$POLL_PID
+run_pgbench fresh-idle cheapest.pgbench -c "$FRESH_READERS" -j "$FRESH_READERS" -T "$FRESH_SECONDS" \
+	-l --log-prefix="$DIR/log/fresh-idle" >/dev/null
+wait "$POLL_PID" || die "the idle run's poller failed"
+FRESH_PIDS=
+
+# the write stream, the readers and the probe
+echo "the write stream: $WRITE_RATE updates/s, $FRESH_READERS reader client(s) and the probe, ${FRESH_SECONDS}s"
+WPID=$(worker_pid)
+W_CPU0=$(cpu_ms "$WPID")
+W_APPLIED0=$(status_of changes_applied)
+W_REFRESHES0=$(status_of refreshes)
+W_INCREMENTAL0=$(status_of incremental_refreshes)
+W_GEN0=$(status_of generation)
+fresh_pgbench fresh-writer write_rates.pgbench -c 1 -j 1 --max-tries=10 -R "$WRITE_RATE" -T "$FRESH_SECONDS" -D nhotels="$HOTELS"
+WRITER_PID=$!
+fresh_pgbench fresh-readers cheapest.pgbench -c "$FRESH_READERS" -j "$FRESH_READERS" -T "$FRESH_SECONDS" \
+	-l --log-prefix="$DIR/log/fresh-write"
+READERS_PID=$!
+FRESH_PIDS="$WRITER_PID $READERS_PID"
+sleep 1
+psql -c "CALL bench.probe($PROBES, $FRESH_PROBE_SECONDS, $HOTELS, $PROBE_TIMEOUT_S)" >/dev/null
+fresh_wait fresh-writer "$WRITER_PID"
+fresh_wait fresh-readers "$READERS_PID"
+FRESH_PIDS=
+STREAM_SETTLE_MS=$(psql_value "CALL bench.settle($HOTELS, 300)")
+[ -z "$STREAM_SETTLE_MS" ] || STREAM_SETTLE_MS=$(fmt "$STREAM_SETTLE_MS")
+[ -n "$STREAM_SETTLE_MS" ] || echo "warning: the worker had not applied the write stream 300 s after its end"
+W_CPU1=$(cpu_ms "$WPID")
+W_APPLIED1=$(status_of changes_applied)
+W_REFRESHES1=$(status_of refreshes)
+W_INCREMENTAL1=$(status_of incremental_refreshes)
+W_GEN1=$(status_of generation)
+W_LAST_CHANGE_MS=$(status_of last_change_ms)
+W_LAST_REFRESH=$(status_of last_refresh)
+WRITER_N=$(processed fresh-writer)
+WRITER_TPS=$(fmt "$(tps_of fresh-writer)" %.1f)
+WRITER_LAG=$(sed -n 's/^rate limit schedule lag: avg \([0-9.]*\) .*max \([0-9.]*\).*/avg \1 ms, max \2 ms/p' "$DIR/fresh-writer.out")
+# a probe whose marker the writer overwrote before it was served says
+# nothing: left out (and counted)
+read -r PROBES_DONE PROBES_OVERWRITTEN PROBES_SERVED PROBE_P50 PROBE_P90 PROBE_P99 PROBE_MAX PROBE_POLLS POLL_MS <<<"$(psql_value "
+	SELECT (SELECT count(*) FROM bench.fresh_probe), (SELECT count(*) FROM bench.fresh_probe WHERE overwritten),
+		   count(served_ms),
+		   round(percentile_disc(0.50) WITHIN GROUP (ORDER BY coalesce(served_ms, waited_ms))::numeric, 1),
+		   round(percentile_disc(0.90) WITHIN GROUP (ORDER BY coalesce(served_ms, waited_ms))::numeric, 1),
+		   round(percentile_disc(0.99) WITHIN GROUP (ORDER BY coalesce(served_ms, waited_ms))::numeric, 1),
+		   round(max(coalesce(served_ms, waited_ms))::numeric, 1),
+		   round(avg(polls)::numeric, 0),
+		   round((sum(waited_ms) / nullif(sum(polls), 0))::numeric, 2)
+	FROM bench.fresh_probe WHERE NOT overwritten" | tr '|' ' ')"
+PROBES_LOST=$(( PROBES_DONE - PROBES_OVERWRITTEN - PROBES_SERVED ))
+if [ "$(worker_pid)" != "$WPID" ]; then
+	echo "warning: the refresh worker restarted during the write stream: no CPU figure"
+	W_CPU_MS=n/a
+else
+	W_CPU_MS=$(( W_CPU1 - W_CPU0 ))
+fi
+# updates applied: the worker's own count, else every committed update
+# (the writer's, the probes' markers and settle's)
+COMMITTED=$(( WRITER_N + PROBES_DONE + 1 ))
+if has_status changes_applied; then
+	APPLIED=$(( W_APPLIED1 - W_APPLIED0 ))
+	APPLIED_SOURCE="pricing.status.changes_applied; $COMMITTED updates committed"
+else
+	APPLIED=$COMMITTED
+	APPLIED_SOURCE="the committed updates: the writer's $WRITER_N, the $PROBES_DONE probes' markers and settle's; pricing.status has no changes_applied"
+fi
+UPDATE_CPU_MS=$(ratio "$W_CPU_MS" "$APPLIED" "%.3f")
+COMMITTED_CPU_MS=$(ratio "$W_CPU_MS" "$COMMITTED" "%.3f")
+if [ "$W_CPU_MS" = n/a ]; then UPDATE_CPU_MS=n/a; COMMITTED_CPU_MS=n/a; fi
+R_UPDATE_CPU=$(ratio "$UPDATE_CPU_MS" "$FULL_CPU_MS" "%.4f")
+[ "$UPDATE_CPU_MS" = n/a ] && R_UPDATE_CPU=n/a
+read -r FI_P50 FI_P99 FI_N <<<"$(percentiles fresh-idle.)"
+read -r FW_P50 FW_P99 FW_N <<<"$(percentiles fresh-write.)"
+R_FRESH_P99=$(ratio "$FW_P99" "$FI_P99")
+echo "writer: $WRITER_N updates ($WRITER_TPS tps; schedule lag ${WRITER_LAG:-?})"
+echo "probes: $PROBES_DONE of $PROBES, $PROBES_OVERWRITTEN overwritten by the writer first, $PROBES_SERVED served; commit -> served p50 $PROBE_P50 ms, p90 $PROBE_P90 ms, p99 $PROBE_P99 ms, max $PROBE_MAX ms ($PROBE_POLLS polls per probe on average)"
+echo "cheapest, $FRESH_READERS client(s): without writes p50 $FI_P50 ms p99 $FI_P99 ms ($FI_N); under the write stream p50 $FW_P50 ms p99 $FW_P99 ms ($FW_N): p99 ratio $R_FRESH_P99"
+echo "worker: $W_CPU_MS ms of CPU for $APPLIED updates applied ($APPLIED_SOURCE): $UPDATE_CPU_MS ms each, $R_UPDATE_CPU of a full rebuild's $FULL_CPU_MS ms"
+
+# many updates, unthrottled, then the arena against a full rebuild's
+UPD_PER_CLIENT=$(( (UPDATES + CLIENTS - 1) / CLIENTS ))
+echo "$(( UPD_PER_CLIENT * CLIENTS )) updates, $CLIENTS clients, unthrottled"
+U_REFRESHES0=$(status_of refreshes)
+U_INCREMENTAL0=$(status_of incremental_refreshes)
+read -r UPD_TPS UPD_N _ <<<"$(run_pgbench fresh-updates write_rates.pgbench -c "$CLIENTS" -j "$CLIENTS" --max-tries=10 -t "$UPD_PER_CLIENT" -D nhotels="$HOTELS")"
+UPD_SETTLE_MS=$(psql_value "CALL bench.settle($HOTELS, 600)")
+[ -z "$UPD_SETTLE_MS" ] || UPD_SETTLE_MS=$(fmt "$UPD_SETTLE_MS")
+[ -n "$UPD_SETTLE_MS" ] || echo "warning: the worker had not applied the updates 600 s after the last"
+U_REFRESHES1=$(status_of refreshes)
+U_INCREMENTAL1=$(status_of incremental_refreshes)
+[ "$(psql_value 'SELECT bench.one_generation(60)')" = t ] || echo "warning: two generations still live 60 s after the updates"
+read -r ARENA_AFTER_UPDATES GEN_AFTER_UPDATES <<<"$(psql_value "SELECT arena_bytes_used, generation FROM pricing.status" | tr '|' ' ')"
+psql -c 'SELECT pricing.refresh(true)' >/dev/null
+[ "$(psql_value 'SELECT bench.one_generation(60)')" = t ] || echo "warning: two generations still live 60 s after the full rebuild"
+ARENA_AFTER_FULL=$(psql_value "SELECT arena_bytes_used FROM pricing.status")
+R_ARENA_UPDATES=$(ratio "$ARENA_AFTER_UPDATES" "$ARENA_AFTER_FULL" "%.3f")
+echo "arena bytes used after $UPD_N updates: $ARENA_AFTER_UPDATES (generation $GEN_AFTER_UPDATES); after a full rebuild: $ARENA_AFTER_FULL; ratio $R_ARENA_UPDATES"
+
+# the rows
+# verdict_n value op target: verdict, or "not measured" for a non-number
+verdict_n() { case $1 in '' | *[!0-9.]*) echo "not measured";; *) verdict "$@";; esac; }
+if [ "$PROBES_SERVED" -eq 0 ]; then
+	FRESH_VERDICT="not measured"
+elif [ "$(verdict_n "$PROBE_P50" "<=" 100)" = met ] && [ "$(verdict_n "$PROBE_P99" "<=" 300)" = met ] && [ "$PROBES_LOST" -eq 0 ]; then
+	FRESH_VERDICT=met
+else
+	FRESH_VERDICT="**not met**"
+fi
+PROBE_NOTE=
+[ "$PROBES_LOST" -eq 0 ] || PROBE_NOTE="; $PROBES_LOST not served within $PROBE_TIMEOUT_S s, counted at their wait"
+[ "$PROBES_OVERWRITTEN" -eq 0 ] || PROBE_NOTE="$PROBE_NOTE; $PROBES_OVERWRITTEN overwritten by the writer first, left out"
+[ "$PROBES_DONE" -eq "$PROBES" ] || PROBE_NOTE="$PROBE_NOTE; $PROBES_DONE of $PROBES planned fitted in the run"
+FRESH_ROWS=$(cat <<EOF
+| freshness at scale $SCALE, $(fmt "$WRITE_RATE") single-hotel updates/s: commit → served p50 / p99 (a marker price, pricing.quote polled every ms; $(( PROBES_DONE - PROBES_OVERWRITTEN )) probes$PROBE_NOTE) | $PROBE_P50 ms / $PROBE_P99 ms | ≤ 100 ms / ≤ 300 ms | $FRESH_VERDICT |
+| cheapest p99 under the write stream / p99 without writes ($FRESH_READERS client(s); the probe's polls in both runs) | $R_FRESH_P99 | ≤ 1.25 | $(verdict_n "$R_FRESH_P99" "<=" 1.25) |
+| worker CPU per applied update / CPU of one full rebuild (scale $SCALE: $HOTELS hotels, $RATES rates) | $UPDATE_CPU_MS ms / $FULL_CPU_MS ms = $R_UPDATE_CPU | reported (not to grow with the scale) | |
+| arena bytes after $UPD_N updates / after a full rebuild | $R_ARENA_UPDATES | ≤ 1.05 | $(verdict_n "$R_ARENA_UPDATES" "<=" 1.05) |
+EOF
+)
+status_note() { if has_status "$1"; then echo "$2"; else echo "n/a (no $1 in pricing.status)"; fi; }
+delta() { if [ -n "$1" ] && [ -n "$2" ]; then echo $(( $2 - $1 )); else echo "n/a"; fi; }
+FRESH_DETAILS=$(cat <<EOF
+| freshness under write load, scale $SCALE ($HOTELS hotels, $RATES rates) | |
+| --- | ---: |
+| writer: write_rates.pgbench, one client, -R $WRITE_RATE, ${FRESH_SECONDS} s | $WRITER_N updates, $WRITER_TPS tps (schedule lag ${WRITER_LAG:-n/a}) |
+| probes: done of planned / overwritten by the writer before served (left out) / served (timeout $PROBE_TIMEOUT_S s) | $PROBES_DONE of $PROBES / $PROBES_OVERWRITTEN / $PROBES_SERVED |
+| commit → served: p50 / p90 / p99 / max | $PROBE_P50 / $PROBE_P90 / $PROBE_P99 / $PROBE_MAX ms |
+| polls of pricing.quote per probe (mean) / time per poll | $PROBE_POLLS / ${POLL_MS:-n/a} ms |
+| cheapest, $FRESH_READERS client(s), without writes: p50 / p99 (calls) | $FI_P50 ms / $FI_P99 ms ($FI_N) |
+| cheapest, $FRESH_READERS client(s), under the write stream: p50 / p99 (calls) | $FW_P50 ms / $FW_P99 ms ($FW_N) |
+| worker CPU over the stream until all was applied (settled ${STREAM_SETTLE_MS:-n/a} ms after its end) | $W_CPU_MS ms |
+| updates applied | $APPLIED ($APPLIED_SOURCE) |
+| worker CPU per update applied / per update committed | $UPDATE_CPU_MS ms / $COMMITTED_CPU_MS ms |
+| refreshes during the stream / of them incremental / generations published | $(delta "$W_REFRESHES0" "$W_REFRESHES1") / $(status_note incremental_refreshes "$(delta "$W_INCREMENTAL0" "$W_INCREMENTAL1")") / $(delta "$W_GEN0" "$W_GEN1") |
+| last_change_ms / last_refresh after the stream | $(status_note last_change_ms "$W_LAST_CHANGE_MS") / $(status_note last_refresh "$W_LAST_REFRESH") |
+| one full rebuild: worker CPU (mean of $FULL_REBUILDS) / refresh_ms (median) | $FULL_CPU_MS ms / $FULL_WALL_MS ms |
+| $UPD_N updates, $CLIENTS clients unthrottled: throughput / all applied (a marker served) after the last / refreshes (incremental) | $(fmt "$UPD_TPS") tps / ${UPD_SETTLE_MS:-n/a} ms / $(delta "$U_REFRESHES0" "$U_REFRESHES1") ($(status_note incremental_refreshes "$(delta "$U_INCREMENTAL0" "$U_INCREMENTAL1")")) |
+| arena bytes used: after the updates (generation $GEN_AFTER_UPDATES) / after a full rebuild | $ARENA_AFTER_UPDATES / $ARENA_AFTER_FULL |
+EOF
+)
+FRESH_HOW=$(cat <<EOF
+- Freshness under write load (at scale $SCALE; \`BENCH_ONLY=freshness\` runs
+  this part alone, \`test/bench/freshness.sh\` at several scales): one
+  client commits single-hotel updates at $WRITE_RATE a second (\`pgbench -R\`,
+  \`test/bench/write_rates.pgbench\`: the rates of one random hotel for 1-30
+  consecutive nights, one room or both, a new price and availability) for
+  $FRESH_SECONDS s, while $FRESH_READERS client(s) run cheapest without pause
+  and a probe (\`bench.probe\`, a PL/pgSQL procedure) commits, $PROBES times
+  spread over the run (as many as fit), a marker price on room 1 of a random
+  hotel for one night (made sellable for one night) and calls
+  \`pricing.quote\` for that stay every millisecond until it shows it:
+  commit → served is from just after COMMIT returns to the end of the first
+  call that shows it (nearest-rank percentiles; a marker not served within
+  $PROBE_TIMEOUT_S s counts at its wait; one that the writer overwrote, or
+  sold out, before it was served is left out and counted).  cheapest's p99 is against a run of
+  the same readers just before, without writes: beside them a session
+  polls as the probe does, without markers (on this kind of VM a session
+  that wakes every millisecond changes the readers' latency by itself, and
+  so does a worker that keeps a core busy: with fewer readers than cores,
+  the run with writes can have the lower p99;
+  \`BENCH_FRESH_READERS=$CLIENTS\` compares with every core taken by readers);
+  p99 from pgbench's per-transaction logs (nearest rank).
+- The worker's CPU is user + system time from \`/proc/<worker_pid>/stat\`
+  ($CLK_TCK ticks a second): over the write stream until the worker has
+  applied it all (a marker served, \`pricing.change_log\` empty if there is
+  one, the generation unchanged for 0.5 s), over the updates it applied
+  ($APPLIED_SOURCE); one full rebuild's is the mean over $FULL_REBUILDS
+  \`pricing.refresh(true)\` calls (an explicit refresh always rebuilds whole)
+  on the idle server, before the stream.
+- The arena after many updates: $UPD_N updates of the same kind, $CLIENTS
+  clients unthrottled, then until the worker has applied them, one
+  generation live, \`pricing.status.arena_bytes_used\`; then
+  \`pricing.refresh(true)\`, one generation live, the same figure.
+$(want main && echo "- The freshness part runs last, on the data the main part leaves, without the rivals' summary triggers and covering indexes (dropped, so that writes do not pay for them).")
+EOF
+)
+fi # --- end of the freshness part
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# the table: the rows of the parts that ran
+TABLE=$(printf '| measure | result | target | |\n| --- | ---: | --- | --- |\n'; printf '%s\n' "${MAIN_ROWS:-}" "${FRESH_ROWS:-}" | grep .)
+# blocks "text"...: the non-empty ones, a blank line between two
+blocks() { local b first=1; for b in "$@"; do [ -n "$b" ] || continue; [ -n "$first" ] || printf '\n'; printf '%s\n' "$b"; first=; done; }
+DETAILS=$(blocks "${MAIN_DETAILS:-}" "${FRESH_DETAILS:-}")
+HOW=$(printf '%s\n' "${MAIN_HOW:-}" "${FRESH_HOW:-}" | grep .)
+NOTES=$(blocks "${MAIN_CHECKS:-}" "$(printf 'How each figure is made:\n\n%s' "$HOW")")
+
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+PG_VERSION=$(psql_value "SELECT version()")
+# BENCH_COMMIT names the source when it is not a git checkout (git archive)
+COMMIT="commit ${BENCH_COMMIT:-$(git -c safe.directory='*' -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+if [ -z "${BENCH_COMMIT:-}" ] && [ -n "$(git -c safe.directory='*' -C "$SRC" status --porcelain -- src sql Makefile 2>/dev/null)" ]; then
+	COMMIT="$COMMIT (with uncommitted changes in src, sql or Makefile)"
+fi
+COMMAND="BENCH_SCALE=$SCALE BENCH_SECONDS=$DURATION BENCH_ROUNDS=$ROUNDS BENCH_CLIENTS=$CLIENTS"
+want freshness && COMMAND="$COMMAND BENCH_FRESH_SECONDS=$FRESH_SECONDS BENCH_PROBES=$PROBES BENCH_UPDATES=$UPDATES BENCH_WRITE_RATE=$WRITE_RATE BENCH_FRESH_READERS=$FRESH_READERS"
+[ -n "$ONLY" ] && COMMAND="$COMMAND BENCH_ONLY=$ONLY"
+[ "$INSTALL" = 0 ] && COMMAND="$COMMAND BENCH_INSTALL=0"
+COMMAND="$COMMAND sudo make bench"
+PART_LINES="- parts: $(for part in main freshness; do if want $part; then echo $part; fi; done | paste -sd, | sed 's/,/, /g')"
+want main && PART_LINES="$PART_LINES
+- pgbench: prepared protocol, $CLIENTS clients, $DURATION s per run; throughput is the best of $ROUNDS interleaved rounds"
+want freshness && PART_LINES="$PART_LINES
+- freshness: $WRITE_RATE single-hotel updates/s (one client) for $FRESH_SECONDS s beside $FRESH_READERS reader client(s) and $PROBES probes; then $UPD_N updates for the arena"
+if [ "$INSTALL" = 0 ]; then
+	COMMIT="the installed library (BENCH_INSTALL=0: not built from the checkout, at $COMMIT)"
+fi
+WHEN=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+say "results"
+echo
+echo "$TABLE"
+echo
+echo "$DETAILS"
+
+mkdir -p "$(dirname "$OUT")"
+cat >"$OUT" <<EOF
+# pricing benchmark
+
+Written by \`test/bench/run.sh\` (\`make bench\`).
+
+- date: $WHEN
+- machine: $NPROC × $CPU_MODEL, $(( MEM_KB / 1024 / 1024 )) GiB RAM, Linux $(uname -r)
+- load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER
+- PostgreSQL: $PG_VERSION
+- pricing: $COMMIT
+- data: scale $SCALE: $HOTELS hotels in $NCITIES cities, $ROOMS rooms, $RATES rates, $DISCOUNTS discounts, $FEES fees, $PLANS rate plans, $OCCUPANCY occupancy rows; hotels by currency: $CURRENCIES (generated in ${LOAD_S} s)
+$PART_LINES
+- command: \`$COMMAND\`
+
+$TABLE
+
+$DETAILS
+
+$NOTES
+EOF
 chown --reference="$SRC" "$OUT" 2>/dev/null || true
 echo
 echo "written to $OUT"
 
-if [ "$MISMATCHES" -ne 0 ]; then
+if [ "${MISMATCHES:-0}" -ne 0 ]; then
 	die "the plain-SQL rival and pricing.cheapest disagree on $MISMATCHES of $CHECKED parameter sets (see above)"
 fi
-if [ "$S_MISMATCHES" -ne 0 ]; then
+if [ "${S_MISMATCHES:-0}" -ne 0 ]; then
 	die "the plain-SQL search rival and pricing.search disagree on $S_MISMATCHES of $S_CHECKED parameter sets (see above)"
 fi
-if [ "$C_MISMATCHES" -ne 0 ]; then
+if [ "${C_MISMATCHES:-0}" -ne 0 ]; then
 	die "the plain-SQL calendar rival and pricing.calendar disagree on $C_MISMATCHES of $C_CHECKED parameter sets (see above)"
 fi
