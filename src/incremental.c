@@ -362,12 +362,13 @@ copy_block(ApplyState *st, const Source *src, int n, const char *city)
 		nrooms += src[i].hotel->nrooms;
 	b->nhotels = n;
 	b->nrooms = nrooms;
-	b->hotels = MemoryContextAllocZero(st->cxt, sizeof(PricingHotel) * n);
-	b->rooms = MemoryContextAllocZero(st->cxt, sizeof(PricingRoom) * Max(nrooms, 1));
-	b->nights = MemoryContextAllocZero(st->cxt, PRICING_NIGHT_BYTES * (Size) ndays * Max(nrooms, 1));
+	/* every entry is copied below; only the bits are or-ed in */
+	b->hotels = MemoryContextAlloc(st->cxt, sizeof(PricingHotel) * n);
+	b->rooms = MemoryContextAlloc(st->cxt, sizeof(PricingRoom) * Max(nrooms, 1));
+	b->nights = MemoryContextAlloc(st->cxt, PRICING_NIGHT_BYTES * (Size) ndays * Max(nrooms, 1));
 	b->rows = MemoryContextAllocZero(st->cxt, ((Size) ndays * Max(nrooms, 1) + 7) / 8);
-	b->cum = MemoryContextAllocZero(st->cxt,
-									sizeof(uint32) * ((Size) ndays + 1) * Max(nrooms, 1));
+	b->cum = MemoryContextAlloc(st->cxt,
+								sizeof(uint32) * ((Size) ndays + 1) * Max(nrooms, 1));
 
 	for (int i = 0; i < n; i++)
 	{
@@ -412,18 +413,29 @@ copy_block(ApplyState *st, const Source *src, int n, const char *city)
 	return b;
 }
 
-/* copy n bits, from bit src_bit of src to bit dst_bit of dst (zeroed) */
+/*
+ * Copy n bits, from bit src_bit of src to bit dst_bit of dst (zeroed): a
+ * bit at a time up to a byte boundary of dst, then a byte at a time, each
+ * taken from the one or two source bytes it straddles.
+ */
 static void
 copy_bits(uint8 *dst, Size dst_bit, const uint8 *src, Size src_bit, int32 n)
 {
-	for (int32 i = 0; i < n; i++)
+	for (; n > 0 && dst_bit % 8 != 0; n--, src_bit++, dst_bit++)
+		if ((src[src_bit / 8] >> (src_bit % 8)) & 1)
+			dst[dst_bit / 8] |= (uint8) (1 << (dst_bit % 8));
+	for (; n >= 8; n -= 8, src_bit += 8, dst_bit += 8)
 	{
-		Size		s = src_bit + i;
-		Size		t = dst_bit + i;
+		unsigned	shift = src_bit % 8;
+		unsigned	bits = src[src_bit / 8] >> shift;
 
-		if ((src[s / 8] >> (s % 8)) & 1)
-			dst[t / 8] |= (uint8) (1 << (t % 8));
+		if (shift != 0)
+			bits |= (unsigned) src[src_bit / 8 + 1] << (8 - shift);
+		dst[dst_bit / 8] = (uint8) bits;
 	}
+	for (; n > 0; n--, src_bit++, dst_bit++)
+		if ((src[src_bit / 8] >> (src_bit % 8)) & 1)
+			dst[dst_bit / 8] |= (uint8) (1 << (dst_bit % 8));
 }
 
 /*

@@ -44,6 +44,7 @@
 #include "nodes/makefuncs.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/fmgroids.h"
@@ -186,6 +187,7 @@ typedef struct LoadState
 	int			nids;
 	char	   *where;			/* "WHERE hotel_id = ANY (...)", or "" */
 	char	   *and;			/* "AND hotel_id = ANY (...)", or "" */
+	Datum		id_array;		/* the ids, an int8[]: the queries' $1 */
 
 	/* while the rates load */
 	const RateColumns *rate_cols;
@@ -256,6 +258,7 @@ static void set_max_stay(LoadState *st, PricingRoom *room, int32 night,
 static void finish_blocks(LoadState *st);
 static void city_orders(PricingCity *city, void *arg);
 static void run_query(const char *sql);
+static void run_source_query(LoadState *st, const char *sql);
 static inline Datum col(SPITupleTable *tt, uint64 row, int attno, bool *isnull);
 static inline Datum col_notnull(SPITupleTable *tt, uint64 row, int attno);
 static char *text_col(SPITupleTable *tt, uint64 row, int attno);
@@ -380,7 +383,7 @@ load_sources(LoadState *st)
 static void
 set_filter(LoadState *st, const int64 *ids, int nids)
 {
-	StringInfoData list;
+	Datum	   *datums;
 
 	st->ids = ids;
 	st->nids = nids;
@@ -390,13 +393,14 @@ set_filter(LoadState *st, const int64 *ids, int nids)
 		st->and = "";
 		return;
 	}
-	initStringInfo(&list);
+	datums = palloc(sizeof(Datum) * Max(nids, 1));
 	for (int i = 0; i < nids; i++)
-		appendStringInfo(&list, "%s" INT64_FORMAT, i > 0 ? "," : "", ids[i]);
-	st->where = psprintf("WHERE hotel_id OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.int8[])",
-						 list.data);
-	st->and = psprintf("AND hotel_id OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.int8[])",
-					   list.data);
+		datums[i] = Int64GetDatum(ids[i]);
+	st->id_array = PointerGetDatum(construct_array(datums, nids, INT8OID,
+												   sizeof(int64), FLOAT8PASSBYVAL,
+												   TYPALIGN_DOUBLE));
+	st->where = "WHERE hotel_id OPERATOR(pg_catalog.=) ANY ($1)";
+	st->and = "AND hotel_id OPERATOR(pg_catalog.=) ANY ($1)";
 }
 
 /*
@@ -514,7 +518,7 @@ check_constraints(LoadState *st)
 		first = false;
 	}
 	appendStringInfoString(&q, ") x ORDER BY o LIMIT 1");
-	run_query(q.data);
+	run_source_query(st, q.data);
 	pfree(q.data);
 	if (SPI_processed == 0)
 		return;
@@ -612,7 +616,7 @@ load_hotels_and_rooms(LoadState *st)
 static void
 read_hotels_and_rooms(LoadState *st, HotelQuery *q)
 {
-	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.hotel.hotel_id\","
+	run_source_query(st, psprintf("SELECT hotel_id::int8 AS \"pricing.hotel.hotel_id\","
 					   " city::text AS \"pricing.hotel.city\","
 					   " name::text AS \"pricing.hotel.name\","
 					   " stars::int2 AS \"pricing.hotel.stars\","
@@ -627,7 +631,7 @@ read_hotels_and_rooms(LoadState *st, HotelQuery *q)
 					   "2::int2, 12::int2", st->where));
 	q->ht = SPI_tuptable;
 	q->nh = SPI_processed;
-	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.room.hotel_id\","
+	run_source_query(st, psprintf("SELECT hotel_id::int8 AS \"pricing.room.hotel_id\","
 					   " room_id::int4 AS \"pricing.room.room_id\","
 					   " max_guests::int2 AS \"pricing.room.max_guests\","
 					   " base_guests::int2 AS \"pricing.room.base_guests\","
@@ -884,7 +888,7 @@ load_plans(LoadState *st)
 
 	if (!st->v11)
 		return;
-	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.rate_plan.hotel_id\","
+	run_source_query(st, psprintf("SELECT hotel_id::int8 AS \"pricing.rate_plan.hotel_id\","
 			  " plan_id::int4 AS \"pricing.rate_plan.plan_id\","
 			  " name::text AS \"pricing.rate_plan.name\", room_id::int4,"
 			  " array_position(ARRAY['room_only', 'breakfast', 'half_board',"
@@ -1004,7 +1008,7 @@ load_occupancy(LoadState *st)
 
 	if (!st->v11)
 		return;
-	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.occupancy.hotel_id\","
+	run_source_query(st, psprintf("SELECT hotel_id::int8 AS \"pricing.occupancy.hotel_id\","
 			  " room_id::int4 AS \"pricing.occupancy.room_id\","
 			  " occupants::int2 AS \"pricing.occupancy.occupants\","
 			  " (adjust_percent * 100)::int4 AS \"pricing.occupancy.adjust_percent\""
@@ -1076,7 +1080,7 @@ load_discounts(LoadState *st)
 	uint64		n;
 	uint64		i = 0;
 
-	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.discount.hotel_id\","
+	run_source_query(st, psprintf("SELECT hotel_id::int8 AS \"pricing.discount.hotel_id\","
 					   " room_id::int4, (percent * 100)::int4 AS \"pricing.discount.percent\","
 					   " min_nights::int4 AS \"pricing.discount.min_nights\","
 					   " checkin_from::date, checkin_to::date, min_days_ahead::int4, %s"
@@ -1138,7 +1142,7 @@ load_fees(LoadState *st)
 {
 	uint64		n;
 
-	run_query(psprintf("SELECT hotel_id::int8 AS \"pricing.fee.hotel_id\","
+	run_source_query(st, psprintf("SELECT hotel_id::int8 AS \"pricing.fee.hotel_id\","
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'stay'), 0) * 100)::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'night'), 0) * 100)::int8,"
 			  " (coalesce(sum(amount) FILTER (WHERE per = 'guest_night'), 0) * 100)::int8"
@@ -1628,6 +1632,51 @@ run_query(const char *sql)
 {
 	int			rc = SPI_execute(sql, true, 0);
 
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "pricing source query failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * Run one of the loader's queries over the source tables: as it is for a
+ * whole load, or, for a load of some hotels, with their ids as $1, through
+ * a plan prepared once per worker and query text (a generic plan: every
+ * incremental refresh runs the same queries, and planning them each time
+ * would cost more than running them).  A kept plan is replanned by the
+ * plan cache when a table it reads is altered.
+ */
+static void
+run_source_query(LoadState *st, const char *sql)
+{
+	static List *texts = NIL;	/* in TopMemoryContext, with ... */
+	static List *plans = NIL;	/* ... their plans, in the same order */
+	SPIPlanPtr	plan = NULL;
+	ListCell   *lt,
+			   *lp;
+	int			rc;
+
+	if (st->ids == NULL)
+	{
+		run_query(sql);
+		return;
+	}
+	forboth(lt, texts, lp, plans)
+		if (strcmp((const char *) lfirst(lt), sql) == 0)
+			plan = (SPIPlanPtr) lfirst(lp);
+	if (plan == NULL)
+	{
+		Oid			argtype = INT8ARRAYOID;
+		MemoryContext oldcxt;
+
+		plan = SPI_prepare_cursor(sql, 1, &argtype, CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "pricing source query failed: %s",
+				 SPI_result_code_string(SPI_result));
+		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		texts = lappend(texts, pstrdup(sql));
+		plans = lappend(plans, plan);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	rc = SPI_execute_plan(plan, &st->id_array, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "pricing source query failed: %s", SPI_result_code_string(rc));
 }

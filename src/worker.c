@@ -124,6 +124,7 @@ static uint64 half_gen[2];
 static PricingRetired *retired[2];
 static int	nretired[2];
 static int	maxretired[2];
+static Size retired_bytes[2];	/* the arena bytes they hold */
 
 /* after an incremental refresh failed: the next one rebuilds everything */
 static bool force_full = false;
@@ -176,6 +177,7 @@ static void publish(const RefreshPlan *plan, MemoryContext cxt,
 					PricingIndex *index, List *retired_chunks);
 static void retire_chunks(int half, uint64 gen, List *chunks);
 static void free_retired(int half);
+static void wait_for_retired(int half);
 static void report_no_extension(uint64 start_seq);
 static void record_outcome(uint64 start_seq, RefreshOutcome outcome,
 						   ErrorData *edata);
@@ -666,6 +668,8 @@ refresh(MemoryContext worker_cxt, bool full)
 	/* the previous tenant of the other half must be gone before we build */
 	if (full)
 		release_half(plan.full_half, s->half_generation[plan.full_half], true);
+	else
+		wait_for_retired(plan.inc_half);
 
 	/*
 	 * Take the request number before the snapshot: every request up to it
@@ -1019,6 +1023,7 @@ retire_chunks(int half, uint64 gen, List *chunks)
 	{
 		retired[half][nretired[half]].chunk = lfirst(lc);
 		retired[half][nretired[half]++].generation = gen;
+		retired_bytes[half] += GetMemoryChunkSpace(lfirst(lc));
 	}
 	free_retired(half);
 }
@@ -1039,7 +1044,10 @@ free_retired(int half)
 	for (int i = 0; i < nretired[half]; i++)
 	{
 		if (retired[half][i].generation <= oldest)
+		{
+			retired_bytes[half] -= GetMemoryChunkSpace(retired[half][i].chunk);
 			pfree(retired[half][i].chunk);
+		}
 		else
 			retired[half][kept++] = retired[half][i];
 	}
@@ -1125,6 +1133,47 @@ set_worker_state(PricingWorkerState state)
 }
 
 /*
+ * Before an incremental refresh: while what earlier ones replaced, and a
+ * reader still holds, is more than half of what the serving generation
+ * itself uses, wait for the readers instead of adding more.  A reader that
+ * never lets go then holds up changes, as it holds up full rebuilds, but
+ * the arena stays under two generations' worth.
+ */
+static void
+wait_for_retired(int half)
+{
+	TimestampTz since = GetCurrentTimestamp();
+	bool		warned = false;
+
+	for (;;)
+	{
+		Size		held;
+
+		free_retired(half);
+		held = half_cxt[half] ? pricing_arena_context_bytes(half_cxt[half]) : 0;
+		if (retired_bytes[half] <= (held - retired_bytes[half]) / 2)
+			return;
+		if (!warned && TimestampDifferenceExceeds(since, GetCurrentTimestamp(), PIN_WARN_MS))
+		{
+			uint64		oldest = pricing_oldest_pin();
+			int			pid;
+
+			if (oldest != PG_UINT64_MAX && pricing_readers(oldest, &pid, 1) > 0)
+				ereport(LOG,
+						(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
+								oldest, pid),
+						 errdetail("Committed changes cannot be applied until it is released.")));
+			warned = true;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 PIN_POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		QueryCancelPending = false; /* nothing to cancel: see the main loop */
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
  * Delete the context of a half whose newest generation gen is retired,
  * once nobody pins it or an older one.  With wait, sleep until then (still
  * serving requests to shut down); without, just look.  Returns true when
@@ -1170,6 +1219,7 @@ release_half(int half, uint64 gen, bool wait)
 		half_cxt[half] = NULL;
 		half_gen[half] = 0;
 		nretired[half] = 0;
+		retired_bytes[half] = 0;
 	}
 	if (gen != 0 && pricing_shared->half_generation[half] == gen)
 		set_half_status(half, 0, NULL);
@@ -1184,9 +1234,24 @@ release_half(int half, uint64 gen, bool wait)
 static void
 set_half_status(int half, uint64 gen, MemoryContext cxt)
 {
+	static TimestampTz counted_at[2];
 	PricingShared *s = pricing_shared;
 	Size		bytes = cxt ? pricing_arena_context_bytes(cxt) : 0;
-	Size		committed = cxt ? pricing_arena_context_committed(cxt) : 0;
+	Size		committed = s->half_committed[half];
+	TimestampTz now = GetCurrentTimestamp();
+
+	/*
+	 * mimalloc's count visits every page of the heap: after incremental
+	 * refreshes, which come many a second, once a second is enough.
+	 */
+	if (cxt == NULL)
+		committed = 0;
+	else if (gen != s->half_generation[half] ||
+			 TimestampDifferenceExceeds(counted_at[half], now, 1000))
+	{
+		committed = pricing_arena_context_committed(cxt);
+		counted_at[half] = now;
+	}
 
 	LWLockAcquire(s->lock, LW_EXCLUSIVE);
 	s->half_generation[half] = gen;
