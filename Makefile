@@ -8,6 +8,7 @@
 MODULE_big = pricing
 OBJS = \
 	src/arena.o \
+	src/booking.o \
 	src/bounds.o \
 	src/changes.o \
 	src/incremental.o \
@@ -24,14 +25,14 @@ OBJS = \
 	src/pricing.o
 
 EXTENSION = pricing pricing_proxy
-DATA = sql/pricing--1.0.sql sql/pricing--1.0--1.1.sql \
-	sql/pricing_proxy--1.0.sql sql/pricing_proxy--1.0--1.1.sql
+DATA = sql/pricing--1.0.sql sql/pricing--1.0--1.1.sql sql/pricing--1.1--1.2.sql \
+	sql/pricing_proxy--1.0.sql sql/pricing_proxy--1.0--1.1.sql sql/pricing_proxy--1.1--1.2.sql
 PGFILEDESC = "pricing - hotel pricing engine in shared memory"
 
 SHLIB_LINK = -lmimalloc -Wl,-Bsymbolic-functions
 
 REGRESS = setup arithmetic cheapest quote errors security differential bounds extremes \
-	offers offers_differential bounds11 calendar
+	offers offers_differential bounds11 calendar booking
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/pricing.conf
 
 # pg_isolation_regress runs specs/*.spec in the database isolation_regression,

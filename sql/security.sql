@@ -12,6 +12,9 @@
 --    when it has been dropped (and the list of them is complete).
 -- 6. CREATE EXTENSION refuses roles and a schema it did not make, when they
 --    could widen rights.
+-- 7. The functions of 1.2 that run with the owner's rights (book, cancel,
+--    has_hotel): SECURITY DEFINER with a pinned search_path, and no
+--    EXECUTE for PUBLIC.
 --
 -- Hotels 9001.. in 'Securia'.
 --
@@ -162,7 +165,7 @@ SELECT pricing.refresh(true) > 0 AS refreshed;
 -- 4. refresh(true) in a transaction holding a lock the refresh needs: on
 -- every relation of the extension, tables and their indexes alike (the
 -- refresh reads pricing.rate without its index: holding rate_pkey does not
--- stop it)
+-- stop it; nor does pricing.booking, which it does not read)
 --
 SET statement_timeout = '60s';		-- a hang fails the test instead of hanging it
 SELECT c.relname, c.relkind,
@@ -253,10 +256,13 @@ INSERT INTO sec_breaking VALUES
    'DELETE FROM pricing.occupancy WHERE hotel_id = 9001'),
   ('exchange_rate_per_unit_check', $$INSERT INTO pricing.exchange_rate VALUES ('XXX', 0)$$,
    $$DELETE FROM pricing.exchange_rate WHERE currency = 'XXX'$$);
--- every CHECK constraint has a case, and every case a constraint
+-- every CHECK constraint of a source table has a case, and every case a
+-- constraint (pricing.booking is no source table: the refresh does not
+-- read it)
 SELECT coalesce(c.conname, b.conname) AS unmatched
   FROM (SELECT conname FROM pg_constraint
-         WHERE contype = 'c' AND connamespace = 'pricing'::regnamespace) c
+         WHERE contype = 'c' AND connamespace = 'pricing'::regnamespace
+           AND conrelid <> 'pricing.booking'::regclass) c
   FULL JOIN sec_breaking b USING (conname)
  WHERE c.conname IS NULL OR b.conname IS NULL;
 -- each case in transactions of its own: drop, break, refresh, mend, restore
@@ -289,11 +295,16 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 -- a role of the extension's that someone gave an attribute widening its
--- rights is not adopted
+-- rights is not adopted (pricing_booker, of 1.2, too)
 SELECT format('ALTER ROLE pricing_reader %s', a),
        format('SELECT %L AS attribute, expect_error(%L) AS create_extension', a,
               'CREATE EXTENSION pricing'),
        format('ALTER ROLE pricing_reader NO%s', a)
+  FROM unnest(ARRAY['LOGIN', 'SUPERUSER', 'CREATEDB', 'CREATEROLE', 'REPLICATION', 'BYPASSRLS']) AS a \gexec
+SELECT format('ALTER ROLE pricing_booker %s', a),
+       format('SELECT %L AS attribute, expect_error(%L) AS create_extension', a,
+              'CREATE EXTENSION pricing'),
+       format('ALTER ROLE pricing_booker NO%s', a)
   FROM unnest(ARRAY['LOGIN', 'SUPERUSER', 'CREATEDB', 'CREATEROLE', 'REPLICATION', 'BYPASSRLS']) AS a \gexec
 -- nor a schema "pricing" of a role that is no superuser, nor one where
 -- others could have planted objects the script's names would resolve to
@@ -311,13 +322,60 @@ DROP SCHEMA pricing CASCADE;
 -- with the roles as the extension makes them, it installs
 CREATE EXTENSION pricing;
 SELECT count(*) AS extension_roles_with_attributes FROM pg_roles
- WHERE rolname IN ('pricing_admin', 'pricing_reader')
+ WHERE rolname IN ('pricing_admin', 'pricing_reader', 'pricing_booker')
    AND (rolcanlogin OR rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls);
 -- and makes no role that bypasses row security
 SELECT count(*) AS pricing_roles_bypassing_rls FROM pg_roles
  WHERE rolname LIKE 'pricing%' AND rolbypassrls;
 \c contrib_regression
 DROP DATABASE regress_sec_db;
+
+--
+-- 7. book, cancel and has_hotel run as the extension's owner: each is
+-- SECURITY DEFINER, owned by the extension's owner, with search_path
+-- pinned to pg_catalog, pg_temp, a member of the extension, and not
+-- executable by PUBLIC (no ACL entry for it: grantee 0)
+--
+SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,
+       p.proconfig, p.proowner = e.extowner AS owned_by_extension_owner,
+       EXISTS (SELECT 1 FROM pg_depend d
+                WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                  AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
+                  AND d.deptype = 'e') AS extension_member,
+       has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_execute,
+       EXISTS (SELECT 1 FROM aclexplode(p.proacl) a
+                WHERE a.grantee = 0) AS public_in_acl,
+       (SELECT array_agg(a.grantee::regrole::text ORDER BY a.grantee::regrole::text)
+          FROM aclexplode(p.proacl) a
+         WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner) AS granted_to
+  FROM pg_proc p, pg_extension e
+ WHERE e.extname = 'pricing'
+   AND p.oid IN ('pricing.book(bigint, int, int, date, date, int, int[], numeric, text, date)'::regprocedure,
+                 'pricing.cancel(bigint)'::regprocedure,
+                 'pricing.has_hotel(bigint)'::regprocedure)
+ ORDER BY p.oid::regprocedure::text;
+-- no other function of the extension runs with the owner's rights
+SELECT p.oid::regprocedure AS security_definer_function
+  FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                                 AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pricing'
+ WHERE p.prosecdef
+ ORDER BY p.oid::regprocedure::text;
+-- the role of 1.2 has no attribute, and pricing.booking is the extension's
+SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication,
+       rolbypassrls, rolinherit
+  FROM pg_roles WHERE rolname = 'pricing_booker';
+SELECT c.relname, c.relowner = e.extowner AS owned_by_extension_owner,
+       c.relrowsecurity AS row_security,
+       EXISTS (SELECT 1 FROM pg_depend d
+                WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                  AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
+                  AND d.deptype = 'e') AS extension_member,
+       c.oid = ANY (e.extconfig) AS dumped_by_pg_dump
+  FROM pg_class c, pg_extension e
+ WHERE e.extname = 'pricing' AND c.oid IN ('pricing.booking'::regclass,
+                                            'pricing.booking_booking_id_seq'::regclass)
+ ORDER BY 1;
 
 DROP FUNCTION sec_view(name);
 DROP TABLE sec_breaking;

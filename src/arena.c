@@ -212,6 +212,13 @@ arena_new_heap(int half)
 	return heap;
 }
 
+/* whether context is one of this file's (else an ordinary local one) */
+bool
+pricing_is_arena_context(MemoryContext context)
+{
+	return context->methods == &ArenaMethods;
+}
+
 Size
 pricing_arena_context_bytes(MemoryContext context)
 {

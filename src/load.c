@@ -764,7 +764,12 @@ city_end(const HotelQuery *q, uint64 i, const char *city)
 static void
 require_space(LoadState *st, Size needed)
 {
-	Size		held = pricing_arena_context_bytes(st->cxt);
+	Size		held;
+
+	/* a hotel loaded into local memory, to book it (booking.c) */
+	if (!pricing_is_arena_context(st->cxt))
+		return;
+	held = pricing_arena_context_bytes(st->cxt);
 
 	if (needed > pricing_shared->half_size - held)
 		pricing_arena_full_error(st->cxt, held + needed);

@@ -25,6 +25,7 @@
 #include "storage/condition_variable.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "utils/array.h"
 #include "utils/date.h"
 #include "utils/fmgrprotos.h"
 #include "utils/timestamp.h"
@@ -494,6 +495,7 @@ extern PricingIndex *pricing_load_index(MemoryContext cxt);
 extern PricingIndex *pricing_load_hotels(MemoryContext cxt,
 										 const PricingIndex *base,
 										 const int64 *ids, int nids);
+extern bool pricing_is_arena_context(MemoryContext context);
 
 /*
  * The layout of a room's night (see PricingBlock.nights).
@@ -732,6 +734,17 @@ extern int	pricing_explain_hotel(const PricingHotel *hotel,
 
 /* functions.c */
 extern void pricing_init_srf(FunctionCallInfo fcinfo);
+
+/* queries.c: the readers' checks of their arguments, shared with booking.c */
+extern void pricing_require_args(FunctionCallInfo fcinfo,
+								 const char *const *names, int nargs);
+extern void pricing_check_stay(DateADT checkin, DateADT checkout,
+							   DateADT booking_date, PricingStay *stay);
+extern void pricing_check_party(int32 adults, const char *what,
+								ArrayType *children, PricingParty *party);
+extern bool pricing_stay_in_window(const PricingIndex *index,
+								   PricingStay *stay);
+extern const char *pricing_reason_name(PricingReason reason);
 
 /* privileges.c */
 typedef enum PricingVisibility

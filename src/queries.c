@@ -56,16 +56,9 @@ static const char *const reason_names[] = {
 	"booked_too_late", "booked_too_early"
 };
 
-static void require_args(FunctionCallInfo fcinfo, const char *const *names,
-						 int nargs);
-static void check_stay(DateADT checkin, DateADT checkout,
-					   DateADT booking_date, PricingStay *stay);
-static void check_party(int32 adults, const char *what, ArrayType *children,
-						PricingParty *party);
 static int32 check_max_results(int32 max_results);
 static uint8 check_board(text *board);
 static bool total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit);
-static bool stay_in_window(const PricingIndex *index, PricingStay *stay);
 static void search_city(FunctionCallInfo fcinfo, const char *city,
 						const PricingStay *stay, const PricingParty *party,
 						PricingSearch *search, int32 max_results,
@@ -96,10 +89,10 @@ pricing_cheapest(PG_FUNCTION_ARGS)
 	bool		limited;
 	int128		limit = 0;
 
-	require_args(fcinfo, args, lengthof(args));
-	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(7),
+	pricing_require_args(fcinfo, args, lengthof(args));
+	pricing_check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(7),
 			   &stay);
-	check_party(PG_GETARG_INT32(3), "guests", NULL, &party);
+	pricing_check_party(PG_GETARG_INT32(3), "guests", NULL, &party);
 	max_results = check_max_results(PG_GETARG_INT32(4));
 	limited = total_limit(fcinfo, 6, &limit);
 
@@ -132,10 +125,10 @@ pricing_search(PG_FUNCTION_ARGS)
 	bool		limited;
 	int128		limit = 0;
 
-	require_args(fcinfo, args, lengthof(args));
-	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(11),
+	pricing_require_args(fcinfo, args, lengthof(args));
+	pricing_check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(11),
 			   &stay);
-	check_party(PG_GETARG_INT32(3), "adults", PG_GETARG_ARRAYTYPE_P(4), &party);
+	pricing_check_party(PG_GETARG_INT32(3), "adults", PG_GETARG_ARRAYTYPE_P(4), &party);
 	max_results = check_max_results(PG_GETARG_INT32(5));
 	limited = total_limit(fcinfo, 7, &limit);
 
@@ -178,7 +171,7 @@ search_city(FunctionCallInfo fcinfo, const char *city, const PricingStay *stay_i
 			currency_ok = search->fx >= 0;
 		}
 		if (currency_ok && max_results > 0 && !(limited && limit < 0) &&
-			stay_in_window(index, &stay) &&
+			pricing_stay_in_window(index, &stay) &&
 			(c = pricing_index_city(index, city)) != NULL)
 		{
 			PricingCandidate *rows;
@@ -239,10 +232,10 @@ pricing_quote(PG_FUNCTION_ARGS)
 	PricingStay stay;
 	PricingParty party;
 
-	require_args(fcinfo, args, lengthof(args));
-	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(4),
+	pricing_require_args(fcinfo, args, lengthof(args));
+	pricing_check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(4),
 			   &stay);
-	check_party(PG_GETARG_INT32(3), "guests", NULL, &party);
+	pricing_check_party(PG_GETARG_INT32(3), "guests", NULL, &party);
 	put_offers(fcinfo, &stay, &party, true);
 	PG_RETURN_VOID();
 }
@@ -259,10 +252,10 @@ pricing_offers(PG_FUNCTION_ARGS)
 	PricingStay stay;
 	PricingParty party;
 
-	require_args(fcinfo, args, lengthof(args));
-	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(5),
+	pricing_require_args(fcinfo, args, lengthof(args));
+	pricing_check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(5),
 			   &stay);
-	check_party(PG_GETARG_INT32(3), "adults", PG_GETARG_ARRAYTYPE_P(4), &party);
+	pricing_check_party(PG_GETARG_INT32(3), "adults", PG_GETARG_ARRAYTYPE_P(4), &party);
 	put_offers(fcinfo, &stay, &party, false);
 	PG_RETURN_VOID();
 }
@@ -291,7 +284,7 @@ put_offers(FunctionCallInfo fcinfo, const PricingStay *stay_in,
 		PricingOfferRow *rows = NULL;
 		int			nrows = 0;
 
-		if (stay_in_window(index, &stay) &&
+		if (pricing_stay_in_window(index, &stay) &&
 			(h = pricing_index_hotel(index, hotel_id)) != NULL)
 			nrows = pricing_scan_hotel(h, &stay, party, v10, &rows);
 
@@ -357,11 +350,11 @@ pricing_explain(PG_FUNCTION_ARGS)
 	PricingExplainRow *rows = NULL;
 	int			nrows = 0;
 
-	require_args(fcinfo, args, lengthof(args));
+	pricing_require_args(fcinfo, args, lengthof(args));
 	hotel_id = PG_GETARG_INT64(0);
-	check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(5),
+	pricing_check_stay(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2), PG_GETARG_DATEADT(5),
 			   &stay);
-	check_party(PG_GETARG_INT32(3), "adults", PG_GETARG_ARRAYTYPE_P(4), &party);
+	pricing_check_party(PG_GETARG_INT32(3), "adults", PG_GETARG_ARRAYTYPE_P(4), &party);
 
 	pricing_check_read_privilege();
 	pricing_init_srf(fcinfo);
@@ -374,7 +367,7 @@ pricing_explain(PG_FUNCTION_ARGS)
 
 		if (h != NULL)
 		{
-			bool		in_window = stay_in_window(index, &stay);
+			bool		in_window = pricing_stay_in_window(index, &stay);
 
 			nrows = pricing_explain_hotel(h, &stay, in_window, &party, &rows);
 		}
@@ -423,10 +416,10 @@ pricing_calendar(PG_FUNCTION_ARGS)
 	char	   *city;
 	const PricingIndex *index;
 
-	require_args(fcinfo, args, lengthof(args));
+	pricing_require_args(fcinfo, args, lengthof(args));
 	ndates = check_calendar(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2),
 							PG_GETARG_INT32(3), PG_GETARG_DATEADT(10), &stay);
-	check_party(PG_GETARG_INT32(4), "adults", PG_GETARG_ARRAYTYPE_P(5), &party);
+	pricing_check_party(PG_GETARG_INT32(4), "adults", PG_GETARG_ARRAYTYPE_P(5), &party);
 	search.min_board = check_board(PG_GETARG_TEXT_PP(8));
 	search.free_cancellation = PG_GETARG_BOOL(9);
 	search.min_stars = PG_GETARG_INT32(6);
@@ -458,7 +451,7 @@ pricing_calendar(PG_FUNCTION_ARGS)
 				bool		nulls[8] = {0};
 
 				stay.checkin = PG_GETARG_DATEADT(1) + i;
-				if (counts[i] == 0 || !stay_in_window(index, &stay) ||
+				if (counts[i] == 0 || !pricing_stay_in_window(index, &stay) ||
 					pricing_scan_city(c, &stay, &party, &search, 1, false, 0, &best) == 0)
 					continue;
 				values[0] = DateADTGetDatum(stay.checkin);
@@ -504,11 +497,11 @@ pricing_hotel_calendar(PG_FUNCTION_ARGS)
 	int64		hotel_id;
 	const PricingIndex *index;
 
-	require_args(fcinfo, args, lengthof(args));
+	pricing_require_args(fcinfo, args, lengthof(args));
 	hotel_id = PG_GETARG_INT64(0);
 	ndates = check_calendar(PG_GETARG_DATEADT(1), PG_GETARG_DATEADT(2),
 							PG_GETARG_INT32(3), PG_GETARG_DATEADT(6), &stay);
-	check_party(PG_GETARG_INT32(4), "adults", PG_GETARG_ARRAYTYPE_P(5), &party);
+	pricing_check_party(PG_GETARG_INT32(4), "adults", PG_GETARG_ARRAYTYPE_P(5), &party);
 	search.min_board = PRICING_BOARD_ROOM_ONLY;
 	search.fx = -1;
 
@@ -528,7 +521,7 @@ pricing_hotel_calendar(PG_FUNCTION_ARGS)
 			bool		nulls[5] = {0};
 
 			stay.checkin = PG_GETARG_DATEADT(1) + i;
-			if (!stay_in_window(index, &stay) ||
+			if (!pricing_stay_in_window(index, &stay) ||
 				!pricing_hotel_best(h, &stay, &party, &search, &best))
 				continue;
 			values[0] = DateADTGetDatum(stay.checkin);
@@ -609,8 +602,8 @@ calendar_in_window(const PricingIndex *index, DateADT first, int32 ndates,
  * Refuse a NULL in any argument that has a name in names[] (the others may
  * be NULL).
  */
-static void
-require_args(FunctionCallInfo fcinfo, const char *const *names, int nargs)
+void
+pricing_require_args(FunctionCallInfo fcinfo, const char *const *names, int nargs)
 {
 	for (int i = 0; i < nargs; i++)
 		if (names[i] != NULL && PG_ARGISNULL(i))
@@ -622,8 +615,8 @@ require_args(FunctionCallInfo fcinfo, const char *const *names, int nargs)
 /*
  * Check the stay's dates and fill in what does not depend on the index.
  */
-static void
-check_stay(DateADT checkin, DateADT checkout, DateADT booking_date,
+void
+pricing_check_stay(DateADT checkin, DateADT checkout, DateADT booking_date,
 		   PricingStay *stay)
 {
 	int64		nights = (int64) checkout - (int64) checkin;
@@ -661,8 +654,8 @@ check_stay(DateADT checkin, DateADT checkout, DateADT booking_date,
  * the children's ages, which become the counts of children younger than
  * each age.
  */
-static void
-check_party(int32 adults, const char *what, ArrayType *children,
+void
+pricing_check_party(int32 adults, const char *what, ArrayType *children,
 			PricingParty *party)
 {
 	Datum	   *ages;
@@ -777,8 +770,8 @@ total_limit(FunctionCallInfo fcinfo, int argno, int128 *limit)
  * Place the stay in the index's window; false when any night lies outside
  * it (no rows, no error).
  */
-static bool
-stay_in_window(const PricingIndex *index, PricingStay *stay)
+bool
+pricing_stay_in_window(const PricingIndex *index, PricingStay *stay)
 {
 	int64		first = (int64) stay->checkin - index->first_date;
 
@@ -787,6 +780,13 @@ stay_in_window(const PricingIndex *index, PricingStay *stay)
 		return false;
 	stay->first = (int32) first;
 	return true;
+}
+
+/* explain's name of a reason */
+const char *
+pricing_reason_name(PricingReason reason)
+{
+	return reason_names[reason];
 }
 
 static inline Datum

@@ -178,6 +178,8 @@ static void publish(const RefreshPlan *plan, MemoryContext cxt,
 static void retire_chunks(int half, uint64 gen, List *chunks);
 static void free_retired(int half);
 static void wait_for_retired(int half);
+static void wait_for_readers(TimestampTz since, bool *warned,
+							 const char *detail);
 static void report_no_extension(uint64 start_seq);
 static void record_outcome(uint64 start_seq, RefreshOutcome outcome,
 						   ErrorData *edata);
@@ -1153,24 +1155,36 @@ wait_for_retired(int half)
 		held = half_cxt[half] ? pricing_arena_context_bytes(half_cxt[half]) : 0;
 		if (retired_bytes[half] <= (held - retired_bytes[half]) / 2)
 			return;
-		if (!warned && TimestampDifferenceExceeds(since, GetCurrentTimestamp(), PIN_WARN_MS))
-		{
-			uint64		oldest = pricing_oldest_pin();
-			int			pid;
-
-			if (oldest != PG_UINT64_MAX && pricing_readers(oldest, &pid, 1) > 0)
-				ereport(LOG,
-						(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
-								oldest, pid),
-						 errdetail("Committed changes cannot be applied until it is released.")));
-			warned = true;
-		}
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 PIN_POLL_MS, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		QueryCancelPending = false; /* nothing to cancel: see the main loop */
-		CHECK_FOR_INTERRUPTS();
+		wait_for_readers(since, &warned,
+						 "Committed changes cannot be applied until it is released.");
 	}
+}
+
+/*
+ * One wait of PIN_POLL_MS for readers to let go (or for a wake-up), still
+ * serving requests to shut down; once, after PIN_WARN_MS since "since",
+ * say in the log who pins the oldest generation, with detail.
+ */
+static void
+wait_for_readers(TimestampTz since, bool *warned, const char *detail)
+{
+	if (!*warned && TimestampDifferenceExceeds(since, GetCurrentTimestamp(), PIN_WARN_MS))
+	{
+		uint64		oldest = pricing_oldest_pin();
+		int			pid;
+
+		if (oldest != PG_UINT64_MAX && pricing_readers(oldest, &pid, 1) > 0)
+			ereport(LOG,
+					(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
+							oldest, pid),
+					 errdetail_internal("%s", detail)));
+		*warned = true;
+	}
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 PIN_POLL_MS, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	QueryCancelPending = false; /* nothing to cancel: see the main loop */
+	CHECK_FOR_INTERRUPTS();
 }
 
 /*
@@ -1187,29 +1201,13 @@ release_half(int half, uint64 gen, bool wait)
 
 	for (;;)
 	{
-		int			pid;
-
 		pg_memory_barrier();
 		if (gen == 0 || pricing_oldest_pin() > gen)
 			break;
 		if (!wait)
 			return false;
-		if (!warned && TimestampDifferenceExceeds(since, GetCurrentTimestamp(), PIN_WARN_MS))
-		{
-			uint64		oldest = pricing_oldest_pin();
-
-			if (oldest <= gen && pricing_readers(oldest, &pid, 1) > 0)
-				ereport(LOG,
-						(errmsg("pricing generation " UINT64_FORMAT " is still pinned by the backend with PID %d",
-								oldest, pid),
-						 errdetail("The next generation cannot be built until it is released.")));
-			warned = true;
-		}
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 PIN_POLL_MS, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		QueryCancelPending = false; /* nothing to cancel: see the main loop */
-		CHECK_FOR_INTERRUPTS();
+		wait_for_readers(since, &warned,
+						 "The next generation cannot be built until it is released.");
 	}
 
 	if (half_cxt[half] != NULL && half_gen[half] == gen)

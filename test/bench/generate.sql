@@ -67,8 +67,9 @@ $f$, (:seed)::bigint) \gexec
 
 BEGIN;
 
+-- CASCADE: the bookings of 1.2 (pricing.booking) refer to the rooms
 TRUNCATE pricing.hotel, pricing.room, pricing.rate, pricing.discount, pricing.fee,
-	pricing.rate_plan, pricing.occupancy, pricing.exchange_rate;
+	pricing.rate_plan, pricing.occupancy, pricing.exchange_rate CASCADE;
 -- the row triggers <table>_applied (which tell a logical replica of applied
 -- rows, and, with incremental refresh, log the changed hotels in every
 -- session) would fire for every row of this load: disabled until the end of

@@ -62,7 +62,7 @@
 #      (pricing.status.changes_applied, else the committed updates) over
 #      the CPU of one full rebuild (pricing.refresh(true), the mean of 5),
 #      with the scale beside it (run it at 0.25 and 1: it should not grow);
-#      then BENCH_UPDATES such updates unthrottled, and the arena bytes used
+#      then BENCH_UPDATES such updates at BENCH_UPDATE_RATE, and the arena bytes used
 #      once the worker has applied them (pricing.status.arena_bytes_used,
 #      one generation live) over those after a full rebuild (target 1.05).
 #      The columns of pricing.status that incremental refresh adds
@@ -90,7 +90,8 @@
 #   BENCH_WRITE_RATE     its updates per second, one client (200)
 #   BENCH_FRESH_READERS  cheapest's clients beside it (BENCH_CLIENTS - 1, at least 1)
 #   BENCH_PROBES   commit -> served probes spread over the stream (200)
-#   BENCH_UPDATES  unthrottled updates before the arena is read (100000)
+#   BENCH_UPDATES  updates before the arena is read (100000)
+#   BENCH_UPDATE_RATE  their rate per second (400), one client
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -110,6 +111,7 @@ WRITE_RATE=${BENCH_WRITE_RATE:-200}
 FRESH_SECONDS=${BENCH_FRESH_SECONDS:-$(( 3 * DURATION ))}
 PROBES=${BENCH_PROBES:-200}
 UPDATES=${BENCH_UPDATES:-100000}
+UPDATE_RATE=${BENCH_UPDATE_RATE:-400}
 # a run of some parts only does not overwrite the whole benchmark's page
 OUT=${BENCH_OUT:-$SRC/doc/bench${ONLY:+-${ONLY//,/-}}.md}
 PG_BINDIR=/usr/lib/postgresql/15/bin
@@ -121,8 +123,8 @@ die() { printf 'test/bench/run.sh: %s\n' "$*" >&2; exit 1; }
 want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 for part in ${ONLY//,/ }; do
 	case $part in
-	main|freshness) ;;
-	*) die "BENCH_ONLY: no part '$part' (the parts: main, freshness)";;
+	main|freshness|booking) ;;
+	*) die "BENCH_ONLY: no part '$part' (the parts: main, freshness, booking)";;
 	esac
 done
 for v in SECONDS:DURATION ROUNDS:ROUNDS CLIENTS:CLIENTS CHECKS:CHECKS WRITE_RATE:WRITE_RATE \
@@ -288,6 +290,19 @@ per_xact_us() { awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f",
 mkdir -p "$DIR/log"
 chown "$RUN_AS": "$DIR/log"
 # percentiles prefix: p50 and p99 (ms) and count of the per-transaction logs
+# fresh_pgbench name script [options]: pgbench in the background; its pid in $!
+fresh_pgbench() {
+	local name=$1 script=$2
+	shift 2
+	as_pg "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 &
+}
+# fresh_wait name pid: waits for a background pgbench, dies if it failed
+fresh_wait() {
+	if ! wait "$2" || grep -q 'aborted' "$DIR/$1.out"; then
+		cat "$DIR/$1.out" >&2
+		die "pgbench run $1 failed"
+	fi
+}
 percentiles() {
 	cat "$DIR/log/$1"* | awk '{ print $3 }' | sort -n |
 		awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999); printf "%.3f %.3f %d\n", v[i50] / 1000, v[i99] / 1000, NR }'
@@ -296,6 +311,8 @@ ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b > 0) printf f
 verdict() { # value op target
 	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "met" : "**not met**" }'
 }
+# verdict_n: the same, or "not measured" for a value that is not a number
+verdict_n() { case $1 in '' | *[!0-9.]*) echo "not measured";; *) verdict "$@";; esac; }
 fmt() { awk -v v="$1" -v f="${2:-%.0f}" 'BEGIN { printf f, v }'; }
 # rounds "v1 v2 ..." [format]: the values of the rounds, comma-separated
 rounds() { echo "$1" | tr ' ' '\n' | grep . | awk -v f="${2:-%.0f}" '{ printf "%s" f, (NR > 1 ? ", " : ""), $1 }'; }
@@ -1108,7 +1125,7 @@ fi # --- end of the main part
 # is served: commit -> served, cheapest's p99 against a run of the same
 # readers without writes, and the worker's CPU per applied update against
 # one full rebuild.
-# Then UPDATES unthrottled updates, and the arena bytes they leave against a
+# Then UPDATES updates at UPDATE_RATE, and the arena bytes they leave against a
 # full rebuild's.
 if want freshness; then
 say "freshness under write load (scale $SCALE): $WRITE_RATE updates/s for ${FRESH_SECONDS}s, $PROBES probes; then $UPDATES updates for the arena"
@@ -1332,19 +1349,6 @@ FRESH_MISSING=$(for c in incremental_refreshes changes_applied last_change_ms la
 # fields 14 and 15, counted after the command name (which may hold spaces)
 worker_pid() { psql_value "SELECT worker_pid FROM pricing.status"; }
 cpu_ms() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.0f\n", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"; }
-# fresh_pgbench name script [options]: pgbench in the background; its pid in $!
-fresh_pgbench() {
-	local name=$1 script=$2
-	shift 2
-	as_pg "$PG_BINDIR/pgbench" "${PGBENCH_OPTS[@]}" "$@" -f "$DIR/$script" postgres >"$DIR/$name.out" 2>&1 &
-}
-# fresh_wait name pid: waits for a background pgbench, dies if it failed
-fresh_wait() {
-	if ! wait "$2" || grep -q 'aborted' "$DIR/$1.out"; then
-		cat "$DIR/$1.out" >&2
-		die "pgbench run $1 failed"
-	fi
-}
 processed() { sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$DIR/$1.out"; }
 tps_of() { sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$DIR/$1.out"; }
 
@@ -1459,12 +1463,14 @@ echo "probes: $PROBES_DONE of $PROBES, $PROBES_OVERWRITTEN overwritten by the wr
 echo "cheapest, $FRESH_READERS client(s): without writes p50 $FI_P50 ms p99 $FI_P99 ms ($FI_N); under the write stream p50 $FW_P50 ms p99 $FW_P99 ms ($FW_N): p99 ratio $R_FRESH_P99"
 echo "worker: $W_CPU_MS ms of CPU for $APPLIED updates applied ($APPLIED_SOURCE): $UPDATE_CPU_MS ms each, $R_UPDATE_CPU of a full rebuild's $FULL_CPU_MS ms"
 
-# many updates, unthrottled, then the arena against a full rebuild's
-UPD_PER_CLIENT=$(( (UPDATES + CLIENTS - 1) / CLIENTS ))
-echo "$(( UPD_PER_CLIENT * CLIENTS )) updates, $CLIENTS clients, unthrottled"
+# many updates, at a rate the worker applies them one refresh after another
+# (unthrottled, a refresh would find more than 1000 changed hotels and
+# rebuild in full, which says nothing of incremental memory), then the arena
+# against a full rebuild's
+echo "$UPDATES updates, one client, $UPDATE_RATE/s"
 U_REFRESHES0=$(status_of refreshes)
 U_INCREMENTAL0=$(status_of incremental_refreshes)
-read -r UPD_TPS UPD_N _ <<<"$(run_pgbench fresh-updates write_rates.pgbench -c "$CLIENTS" -j "$CLIENTS" --max-tries=10 -t "$UPD_PER_CLIENT" -D nhotels="$HOTELS")"
+read -r UPD_TPS UPD_N _ <<<"$(run_pgbench fresh-updates write_rates.pgbench -c 1 -j 1 -R "$UPDATE_RATE" --max-tries=10 -t "$UPDATES" -D nhotels="$HOTELS")"
 UPD_SETTLE_MS=$(psql_value "CALL bench.settle($HOTELS, 600)")
 [ -z "$UPD_SETTLE_MS" ] || UPD_SETTLE_MS=$(fmt "$UPD_SETTLE_MS")
 [ -n "$UPD_SETTLE_MS" ] || echo "warning: the worker had not applied the updates 600 s after the last"
@@ -1480,7 +1486,6 @@ echo "arena bytes used after $UPD_N updates: $ARENA_AFTER_UPDATES (generation $G
 
 # the rows
 # verdict_n value op target: verdict, or "not measured" for a non-number
-verdict_n() { case $1 in '' | *[!0-9.]*) echo "not measured";; *) verdict "$@";; esac; }
 if [ "$PROBES_SERVED" -eq 0 ]; then
 	FRESH_VERDICT="not measured"
 elif [ "$(verdict_n "$PROBE_P50" "<=" 100)" = met ] && [ "$(verdict_n "$PROBE_P99" "<=" 300)" = met ] && [ "$PROBES_LOST" -eq 0 ]; then
@@ -1516,7 +1521,7 @@ FRESH_DETAILS=$(cat <<EOF
 | refreshes during the stream / of them incremental / generations published | $(delta "$W_REFRESHES0" "$W_REFRESHES1") / $(status_note incremental_refreshes "$(delta "$W_INCREMENTAL0" "$W_INCREMENTAL1")") / $(delta "$W_GEN0" "$W_GEN1") |
 | last_change_ms / last_refresh after the stream | $(status_note last_change_ms "$W_LAST_CHANGE_MS") / $(status_note last_refresh "$W_LAST_REFRESH") |
 | one full rebuild: worker CPU (mean of $FULL_REBUILDS) / refresh_ms (median) | $FULL_CPU_MS ms / $FULL_WALL_MS ms |
-| $UPD_N updates, $CLIENTS clients unthrottled: throughput / all applied (a marker served) after the last / refreshes (incremental) | $(fmt "$UPD_TPS") tps / ${UPD_SETTLE_MS:-n/a} ms / $(delta "$U_REFRESHES0" "$U_REFRESHES1") ($(status_note incremental_refreshes "$(delta "$U_INCREMENTAL0" "$U_INCREMENTAL1")")) |
+| $UPD_N updates, one client at $UPDATE_RATE/s: throughput / all applied (a marker served) after the last / refreshes (incremental) | $(fmt "$UPD_TPS") tps / ${UPD_SETTLE_MS:-n/a} ms / $(delta "$U_REFRESHES0" "$U_REFRESHES1") ($(status_note incremental_refreshes "$(delta "$U_INCREMENTAL0" "$U_INCREMENTAL1")")) |
 | arena bytes used: after the updates (generation $GEN_AFTER_UPDATES) / after a full rebuild | $ARENA_AFTER_UPDATES / $ARENA_AFTER_FULL |
 EOF
 )
@@ -1549,8 +1554,9 @@ FRESH_HOW=$(cat <<EOF
   ($APPLIED_SOURCE); one full rebuild's is the mean over $FULL_REBUILDS
   \`pricing.refresh(true)\` calls (an explicit refresh always rebuilds whole)
   on the idle server, before the stream.
-- The arena after many updates: $UPD_N updates of the same kind, $CLIENTS
-  clients unthrottled, then until the worker has applied them, one
+- The arena after many updates: $UPD_N updates of the same kind, one
+  client at $UPDATE_RATE a second (unthrottled, the worker would find more
+  than 1000 changed hotels per refresh and rebuild in full), then until the worker has applied them, one
   generation live, \`pricing.status.arena_bytes_used\`; then
   \`pricing.refresh(true)\`, one generation live, the same figure.
 $(want main && echo "- The freshness part runs last, on the data the main part leaves, without the rivals' summary triggers and covering indexes (dropped, so that writes do not pay for them).")
@@ -1561,11 +1567,17 @@ fi # --- end of the freshness part
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # the table: the rows of the parts that ran
-TABLE=$(printf '| measure | result | target | |\n| --- | ---: | --- | --- |\n'; printf '%s\n' "${MAIN_ROWS:-}" "${FRESH_ROWS:-}" | grep .)
+# --- booking (BENCH_ONLY=booking runs this part alone) -------------------------
+if want booking; then
+	# shellcheck source=test/bench/booking_part.sh
+	. "$BENCH/booking_part.sh"
+fi
+
+TABLE=$(printf '| measure | result | target | |\n| --- | ---: | --- | --- |\n'; printf '%s\n' "${MAIN_ROWS:-}" "${FRESH_ROWS:-}" "${BOOK_ROWS:-}" | grep .)
 # blocks "text"...: the non-empty ones, a blank line between two
 blocks() { local b first=1; for b in "$@"; do [ -n "$b" ] || continue; [ -n "$first" ] || printf '\n'; printf '%s\n' "$b"; first=; done; }
-DETAILS=$(blocks "${MAIN_DETAILS:-}" "${FRESH_DETAILS:-}")
-HOW=$(printf '%s\n' "${MAIN_HOW:-}" "${FRESH_HOW:-}" | grep .)
+DETAILS=$(blocks "${MAIN_DETAILS:-}" "${FRESH_DETAILS:-}" "${BOOK_DETAILS:-}")
+HOW=$(printf '%s\n' "${MAIN_HOW:-}" "${FRESH_HOW:-}" "${BOOK_HOW:-}" | grep .)
 NOTES=$(blocks "${MAIN_CHECKS:-}" "$(printf 'How each figure is made:\n\n%s' "$HOW")")
 
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -1576,11 +1588,12 @@ if [ -z "${BENCH_COMMIT:-}" ] && [ -n "$(git -c safe.directory='*' -C "$SRC" sta
 	COMMIT="$COMMIT (with uncommitted changes in src, sql or Makefile)"
 fi
 COMMAND="BENCH_SCALE=$SCALE BENCH_SECONDS=$DURATION BENCH_ROUNDS=$ROUNDS BENCH_CLIENTS=$CLIENTS"
-want freshness && COMMAND="$COMMAND BENCH_FRESH_SECONDS=$FRESH_SECONDS BENCH_PROBES=$PROBES BENCH_UPDATES=$UPDATES BENCH_WRITE_RATE=$WRITE_RATE BENCH_FRESH_READERS=$FRESH_READERS"
+want booking && COMMAND="$COMMAND BENCH_BOOK_CLIENTS=$BOOK_CLIENTS BENCH_BOOK_RATE=$BOOK_RATE"
+want freshness && COMMAND="$COMMAND BENCH_FRESH_SECONDS=$FRESH_SECONDS BENCH_PROBES=$PROBES BENCH_UPDATES=$UPDATES BENCH_UPDATE_RATE=$UPDATE_RATE BENCH_WRITE_RATE=$WRITE_RATE BENCH_FRESH_READERS=$FRESH_READERS"
 [ -n "$ONLY" ] && COMMAND="$COMMAND BENCH_ONLY=$ONLY"
 [ "$INSTALL" = 0 ] && COMMAND="$COMMAND BENCH_INSTALL=0"
 COMMAND="$COMMAND sudo make bench"
-PART_LINES="- parts: $(for part in main freshness; do if want $part; then echo $part; fi; done | paste -sd, | sed 's/,/, /g')"
+PART_LINES="- parts: $(for part in main freshness booking; do if want $part; then echo $part; fi; done | paste -sd, | sed 's/,/, /g')"
 want main && PART_LINES="$PART_LINES
 - pgbench: prepared protocol, $CLIENTS clients, $DURATION s per run; throughput is the best of $ROUNDS interleaved rounds"
 want freshness && PART_LINES="$PART_LINES

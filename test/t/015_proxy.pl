@@ -7,8 +7,13 @@
 # every table and column of 1.1 (rate plans, occupancy, children's ages,
 # stay restrictions, currencies).  So must .calendar and .hotel_calendar,
 # over ranges of check-in dates that reach both ends of the loaded window
-# and past it.  CREATE EXTENSION pricing_proxy installs 1.1, and ALTER
-# EXTENSION pricing_proxy UPDATE takes 1.0 to the same 1.1.
+# and past it.  CREATE EXTENSION pricing_proxy installs 1.2, and ALTER
+# EXTENSION pricing_proxy UPDATE takes 1.0 to the same 1.2.
+# Bookings (1.2): pricing_proxy.book books on the shard that holds the
+# hotel, and only there; the id it returns says which shard (the shard's
+# booking_id * 4096 + partition); PR001 and PR002 reach the router
+# with their SQLSTATE and detail; pricing_proxy.cancel cancels on that shard
+# alone and returns the refund.
 use strict;
 use warnings;
 
@@ -142,23 +147,23 @@ is($router->safe_psql('postgres', 'SELECT pricing_proxy.partitions()'),
 	'2', 'the router counts two partitions');
 is($router->safe_psql('postgres',
 		q{SELECT extversion FROM pg_extension WHERE extname = 'pricing_proxy'}),
-	'1.1', 'CREATE EXTENSION pricing_proxy installs 1.1');
+	'1.2', 'CREATE EXTENSION pricing_proxy installs 1.2');
 
 # The router's functions have exactly the signatures of the shards'.
 my $signature = q{
 SELECT p.proname || '(' || pg_get_function_arguments(p.oid) || ') RETURNS ' || pg_get_function_result(p.oid)
   FROM pg_proc p WHERE p.pronamespace = 'SCHEMA'::regnamespace
    AND p.proname IN ('cheapest', 'quote', 'search', 'offers', 'explain', 'calendar',
-                     'hotel_calendar')
+                     'hotel_calendar', 'book', 'cancel')
  ORDER BY p.proname};
 (my $direct_sig = $signature) =~ s/SCHEMA/pricing/;
 (my $routed_sig = $signature) =~ s/SCHEMA/pricing_proxy/;
 my $sig = $single->safe_psql('postgres', $direct_sig);
 is($router->safe_psql('postgres', $routed_sig), $sig,
-	'pricing_proxy.cheapest, .quote, .search, .offers, .explain, .calendar and .hotel_calendar have the signatures of pricing.*');
+	'pricing_proxy.cheapest, .quote, .search, .offers, .explain, .calendar, .hotel_calendar, .book and .cancel have the signatures of pricing.*');
 like($sig,
-	qr/^calendar\(.*\n^cheapest\(.*\n^explain\(.*\n^hotel_calendar\(.*\n^offers\(.*\n^quote\(.*\n^search\(/ms,
-	'all seven functions compared');
+	qr/^book\(.*\) RETURNS bigint\n^calendar\(.*\n^cancel\(booking_id bigint\) RETURNS numeric\n^cheapest\(.*\n^explain\(.*\n^hotel_calendar\(.*\n^offers\(.*\n^quote\(.*\n^search\(/ms,
+	'all nine functions compared');
 
 # ALTER EXTENSION UPDATE from 1.0, in another database of the router, gives
 # what CREATE EXTENSION gives: the same members, the same definitions.
@@ -172,7 +177,7 @@ is($router->safe_psql('updated',
 $router->safe_psql('updated', 'ALTER EXTENSION pricing_proxy UPDATE');
 is($router->safe_psql('updated',
 		q{SELECT extversion FROM pg_extension WHERE extname = 'pricing_proxy'}),
-	'1.1', 'ALTER EXTENSION pricing_proxy UPDATE goes to 1.1');
+	'1.2', 'ALTER EXTENSION pricing_proxy UPDATE goes from 1.0 to 1.2');
 my $members = q{
 SELECT string_agg(x, E'\n' ORDER BY x) FROM (
   SELECT pg_describe_object(d.classid, d.objid, d.objsubid)
@@ -189,6 +194,8 @@ my $fresh_members = $router->safe_psql('postgres', $members);
 is($router->safe_psql('updated', $members), $fresh_members,
 	'an updated pricing_proxy has the members and definitions of a new one');
 like($fresh_members, qr/function pricing_proxy\.search\(/, 'search is a member of pricing_proxy');
+like($fresh_members, qr/function pricing_proxy\.book\(.*function pricing_proxy\.cancel\(/s,
+	'and so are book and cancel');
 
 # Where the loader puts each city: the router's shard_of().
 my %owner;
@@ -739,7 +746,18 @@ my @errors = (
 	[ 'nights 0 in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 0)}, '22023' ],
 	[ 'nights beyond max_nights in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 31)}, '22023' ],
 	[ 'adults 0 in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 0)}, '22023' ],
-	[ '17 children in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 2, 2, array_fill(5, ARRAY[17]))}, '22023' ]);
+	[ '17 children in hotel_calendar', q{FN.hotel_calendar(5, current_date + 1, current_date + 9, 2, 2, array_fill(5, ARRAY[17]))}, '22023' ],
+	[ 'NULL hotel_id in book', q{FN.book(NULL, 1, 0, current_date + 1, current_date + 2, 2, '{}', 100)}, '22004' ],
+	[ 'NULL expected_total in book', q{FN.book(3, 1, 0, current_date + 1, current_date + 2, 2, '{}', NULL)}, '22004' ],
+	[ 'NULL children in book', q{FN.book(3, 1, 0, current_date + 1, current_date + 2, 2, NULL, 100)}, '22004' ],
+	[ 'checkout before checkin in book', q{FN.book(3, 1, 0, current_date + 2, current_date + 1, 2, '{}', 100)}, '22023' ],
+	[ 'adults 0 in book', q{FN.book(4, 1, 0, current_date + 1, current_date + 2, 0, '{}', 100)}, '22023' ],
+	[ 'a stay longer than max_nights in book', q{FN.book(4, 1, 0, current_date + 1, current_date + 40, 2, '{}', 100)}, '22023' ],
+	[ 'an unknown hotel in book', q{FN.book(1000, 1, 0, current_date + 1, current_date + 2, 2, '{}', 100)}, 'PR001' ],
+	[ 'a room the hotel does not have in book', q{FN.book(5, 9, 0, current_date + 1, current_date + 2, 2, '{}', 100)}, 'PR001' ],
+	[ 'a stay outside the window in book', q{FN.book(5, 1, 0, current_date + 200, current_date + 201, 2, '{}', 100)}, 'PR001' ],
+	[ 'NULL booking_id in cancel', q{FN.cancel(NULL)}, '22004' ],
+	[ 'a booking that does not exist in cancel', q{FN.cancel(1000000)}, 'P0002' ]);
 my $catch = q{
 CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -762,6 +780,125 @@ for my $i (0 .. $#errors)
 	my ($what, undef, $state) = @{ $errors[$i] };
 	is($on_single[$i], $state, "$what: $state on the single server");
 	is($on_router[$i], $state, "$what: $state through the router");
+}
+
+# --- bookings through the router ---------------------------------------------------
+# A hotel of each shard and its cheapest offer for a stay, found through
+# the router: a refundable one on shard 0, a non-refundable one on shard 1.
+my $ci = 'current_date + 14';
+my $co = 'current_date + 17';
+my $bookings = q{SELECT coalesce(string_agg(booking_id || ':' || hotel_id || ':' || room_id || ':'
+                                            || total || ':' || (cancelled_at IS NOT NULL), ','
+                                            ORDER BY booking_id), '')
+                   FROM pricing.booking};
+my $avail = q{SELECT sum(available) FROM pricing.rate};
+my (@hotel, @offer, @rid, @avail_before);
+for my $k (0 .. 1)
+{
+	$avail_before[$k] = $shards[$k]->safe_psql('postgres', $avail);
+	is($shards[$k]->safe_psql('postgres', $bookings), '', "shard $k has no booking yet");
+}
+for my $k (0 .. 1)
+{
+	my $row = $router->safe_psql(
+		'postgres', qq{
+SELECT h.hotel_id || ' ' || o.room_id || ' ' || o.plan_id || ' ' || o.total || ' '
+       || coalesce(o.free_cancel_until::text, 'none')
+  FROM generate_series(1, 60) AS h(hotel_id),
+       LATERAL pricing_proxy.offers(h.hotel_id, $ci, $co, 2) AS o
+ WHERE pricing_proxy.hotel_partition(h.hotel_id) = $k
+   AND (o.free_cancel_until IS NOT NULL) = ($k = 0)
+ ORDER BY h.hotel_id, o.total, o.room_id, o.plan_id LIMIT 1});
+	my ($h, $room, $plan, $total, $until) = split / /, $row;
+	ok(defined $total, "a hotel of shard $k has an offer: $row");
+	is($shards[$k]->safe_psql('postgres', "SELECT count(*) FROM pricing.hotel WHERE hotel_id = $h"),
+		'1', "hotel $h is on shard $k");
+	$hotel[$k] = $h;
+	$offer[$k] = { room => $room, plan => $plan, total => $total, until => $until };
+}
+
+# PR001 and PR002 reach the router with their SQLSTATE, and with the
+# shard's message and detail (PL/Proxy prefixes them).
+for my $k (0 .. 1)
+{
+	my ($h, $o) = ($hotel[$k], $offer[$k]);
+	my $wrong = $o->{total} + 1;
+	my ($rc, $out, $err) = sql_error($router, 'postgres',
+		"SELECT pricing_proxy.book($h, $o->{room}, $o->{plan}, $ci, $co, 2, '{}', $wrong)");
+	like($err, qr/ERROR:  PR002: .*REMOTE ERROR: price changed\nDETAIL:  Remote detail: The offer costs \Q$o->{total}\E [A-Z]{3} now; \Q$wrong\E was expected\./,
+		"shard $k: a wrong total through the router: PR002, with the current total in the detail");
+	($rc, $out, $err) = sql_error($router, 'postgres',
+		"SELECT pricing_proxy.book($h, $o->{room}, $o->{plan}, $ci, $co, 9, '{}', $o->{total})");
+	like($err, qr/ERROR:  PR001: .*REMOTE ERROR: offer not available\nDETAIL:  Remote detail: The reason is too_many_guests\./,
+		"shard $k: too many guests through the router: PR001, with explain's reason in the detail");
+	is($router->safe_psql(
+			'postgres', qq{
+CREATE FUNCTION pg_temp.state_of(q text) RETURNS text LANGUAGE plpgsql AS \$\$
+DECLARE
+  st text;
+  det text;
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, det = PG_EXCEPTION_DETAIL;
+  RETURN st || ' ' || det;
+END \$\$;
+SELECT pg_temp.state_of(\$q\$SELECT pricing_proxy.book($h, $o->{room}, $o->{plan}, $ci, $co, 2, '{}', $wrong)\$q\$)
+       LIKE '% The offer costs $o->{total} % now; $wrong was expected.',
+       pg_temp.state_of(\$q\$SELECT pricing_proxy.book($h, $o->{room}, $o->{plan}, $ci, $co, 2, '{}', $wrong)\$q\$)
+       LIKE 'PR002 %'}),
+		't|t', "shard $k: PL/pgSQL on the router catches PR002 with its detail");
+}
+for my $k (0 .. 1)
+{
+	is($shards[$k]->safe_psql('postgres', $bookings), '', "shard $k: the refused bookings booked nothing");
+}
+
+for my $k (0 .. 1)
+{
+	my ($h, $o) = ($hotel[$k], $offer[$k]);
+	my ($room, $plan, $total) = ($o->{room}, $o->{plan}, $o->{total});
+	# book it through the router
+	my $book = "SELECT pricing_proxy.book($h, $room, $plan, $ci, $co, 2, '{}', $total, 'proxy-$k')";
+	my $rid = $router->safe_psql('postgres', $book);
+	$rid[$k] = $rid;
+	is($rid % 4096, $k, "the router's booking id $rid of hotel $h names partition $k");
+	my $sid = int($rid / 4096);
+	is($shards[$k]->safe_psql('postgres', $bookings), "$sid:$h:$room:$total:false",
+		"shard $k holds exactly that booking, as booking $sid, at $total");
+	is($shards[1 - $k]->safe_psql('postgres', $bookings),
+		$k == 0 ? '' : int($rid[0] / 4096) . ":$hotel[0]:$offer[0]{room}:$offer[0]{total}:false",
+		"shard " . (1 - $k) . " has no booking of it");
+	is($shards[$k]->safe_psql('postgres', $avail), $avail_before[$k] - 3,
+		"shard $k has one room less for each of the 3 nights");
+	is($router->safe_psql('postgres', $book), $rid,
+		'booking again with the same reference returns the same id');
+	is($shards[$k]->safe_psql('postgres', 'SELECT count(*) FROM pricing.booking'), '1',
+		'and books nothing more');
+}
+is($shards[0]->safe_psql('postgres', $avail) . ' ' . $shards[1]->safe_psql('postgres', $avail),
+	($avail_before[0] - 3) . ' ' . ($avail_before[1] - 3), 'each shard lost only its own booking\'s nights');
+
+# cancel through the router: on the booking's shard alone, with the refund
+for my $k (0 .. 1)
+{
+	my $o = $offer[$k];
+	my $refund = $o->{until} ne 'none' ? $o->{total} : '0.00';
+	my $other = $shards[1 - $k]->safe_psql('postgres', $bookings);
+	my $other_avail = $shards[1 - $k]->safe_psql('postgres', $avail);
+	is($router->safe_psql('postgres', "SELECT pricing_proxy.cancel($rid[$k])"), $refund,
+		"cancel($rid[$k]) through the router refunds $refund (free cancellation until $o->{until})");
+	is($shards[$k]->safe_psql('postgres', $bookings),
+		int($rid[$k] / 4096) . ":$hotel[$k]:$o->{room}:$o->{total}:true",
+		"the booking is cancelled on shard $k");
+	is($shards[$k]->safe_psql('postgres', $avail), $avail_before[$k],
+		"shard $k has its nights back");
+	is($shards[1 - $k]->safe_psql('postgres', $bookings) . ' ' . $shards[1 - $k]->safe_psql('postgres', $avail),
+		"$other $other_avail", 'the other shard is untouched');
+	my ($rc, $out, $err) = sql_error($router, 'postgres', "SELECT pricing_proxy.cancel($rid[$k])");
+	like($err, qr/ERROR:  PR003: .*REMOTE ERROR: booking \d+ is already cancelled/,
+		'cancelling it again through the router: PR003');
 }
 
 $router->stop;

@@ -2,6 +2,10 @@
 #
 # Every statement the extension runs with rights other than its caller's:
 #   - the extension script (CREATE EXTENSION, as a superuser);
+#   - pricing.book, pricing.cancel and pricing.has_hotel (1.2), SECURITY
+#     DEFINER functions run as the extension's owner for a member of
+#     pricing_booker: booking, a repeated reference, the refusals (PR001
+#     with explain's reason, PR002), cancelling and PR003;
 #   - the change trigger's update of pricing.change_counter (as the table's
 #     owner, for any writer of a source table);
 #   - the refresh worker's queries (as the extension's owner), on a primary
@@ -99,6 +103,13 @@ CREATE CAST (integer AS planted.evil) WITH FUNCTION planted.to_evil(integer) AS 
 CREATE FUNCTION planted.evil_plus(bigint, planted.evil) RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN PERFORM planted.trace('operator bigint + evil'); RETURN $1; END $$;
 CREATE OPERATOR planted.+ (LEFTARG = bigint, RIGHTARG = planted.evil, FUNCTION = planted.evil_plus);
+CREATE FUNCTION planted.op_eq_int_array(integer[], integer[]) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('operator integer[] = integer[]'); RETURN NULL; END $$;
+CREATE OPERATOR planted.= (LEFTARG = integer[], RIGHTARG = integer[], FUNCTION = planted.op_eq_int_array);
+CREATE FUNCTION planted.now() RETURNS timestamptz LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('function now()'); RETURN NULL; END $$;
+CREATE FUNCTION planted.has_hotel(bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM planted.trace('function has_hotel'); RETURN NULL; END $$;
 RESET ROLE;
 };
 $primary->safe_psql('postgres', $battery);
@@ -120,7 +131,7 @@ my $offset = -s $primary->logfile;
 # --- the extension script, run by a superuser with the planted path ----------------
 $primary->safe_psql('postgres', "SET search_path = $path; CREATE EXTENSION pricing");
 $primary->safe_psql('postgres', q{
-GRANT pricing_admin TO intruder;
+GRANT pricing_admin, pricing_booker TO intruder;
 GRANT USAGE, CREATE ON SCHEMA public TO intruder;
 });
 
@@ -166,13 +177,54 @@ wait_serving($primary, 'postgres', $SAMPLE_CHEAPEST, 'the sample serves');
 		q{SELECT FROM pricing.search('Berlin', current_date OPERATOR(pg_catalog.+) 3,
 		  current_date OPERATOR(pg_catalog.+) 5,
 		  children => '{4}', currency => 'EUR', min_board => 'half_board')},
+		# booking (1.2): hotel 1's 3 nights cost 309.00; the refusals are
+		# caught by the intruder's own block (which uses no operator)
+		q{SELECT pricing.book(1, 1, 0, current_date OPERATOR(pg_catalog.+) 5,
+		  current_date OPERATOR(pg_catalog.+) 8, 2, '{}', 309.00, 'planted-ref')},
+		q{SELECT pricing.book(1, 1, 0, current_date OPERATOR(pg_catalog.+) 5,
+		  current_date OPERATOR(pg_catalog.+) 8, 2, '{}', 309.00, 'planted-ref')},
+		q{DO $$ BEGIN
+		    PERFORM pricing.book(1, 1, 0, current_date OPERATOR(pg_catalog.+) 5,
+		                         current_date OPERATOR(pg_catalog.+) 8, 2, '{}', 1.00);
+		  EXCEPTION WHEN SQLSTATE 'PR002' THEN RAISE NOTICE 'PR002 as expected';
+		  END $$},
+		q{DO $$ BEGIN
+		    PERFORM pricing.book(1, 1, 0, current_date OPERATOR(pg_catalog.+) 5,
+		                         current_date OPERATOR(pg_catalog.+) 8, 3, '{4}', 309.00);
+		  EXCEPTION WHEN SQLSTATE 'PR001' THEN RAISE NOTICE 'PR001 as expected';
+		  END $$},
+		q{DO $$ BEGIN
+		    PERFORM pricing.book(1, 1, 0, current_date OPERATOR(pg_catalog.+) 500,
+		                         current_date OPERATOR(pg_catalog.+) 501, 2, '{}', 309.00);
+		  EXCEPTION WHEN SQLSTATE 'PR001' THEN RAISE NOTICE 'PR001 as expected';
+		  END $$},
+		q{DO $$ BEGIN
+		    PERFORM pricing.book(12345, 1, 0, current_date OPERATOR(pg_catalog.+) 5,
+		                         current_date OPERATOR(pg_catalog.+) 8, 2, '{}', 309.00);
+		  EXCEPTION WHEN SQLSTATE 'PR001' THEN RAISE NOTICE 'PR001 as expected';
+		  END $$},
+		q{SELECT pricing.has_hotel(1), pricing.has_hotel(12345)},
+		q{SELECT pricing.cancel(b.booking_id) FROM pricing.booking b
+		   WHERE b.reference OPERATOR(pg_catalog.=) 'planted-ref'},
+		q{DO $$ BEGIN
+		    PERFORM pricing.cancel(b.booking_id) FROM pricing.booking b
+		      WHERE b.reference OPERATOR(pg_catalog.=) 'planted-ref';
+		  EXCEPTION WHEN SQLSTATE 'PR003' THEN RAISE NOTICE 'PR003 as expected';
+		  END $$},
 		q{SELECT pricing.refresh(true)},
 		q{SELECT pricing.refresh(false)})
 	{
 		my ($rc, $out, $err) = sql_error($primary, 'postgres', $sql);
 		is($rc, 0, "the intruder runs: $sql") or diag($err);
+		like($err, qr/NOTICE:  00000: $1 as expected/, "and gets $1") if $sql =~ /SQLSTATE '(PR00\d)'/;
 	}
 }
+is($primary->safe_psql('postgres',
+		q{SELECT count(*) || ' ' || count(cancelled_at) || ' ' || min(total) FROM pricing.booking}),
+	'1 1 309.00', 'the intruder booked once (the reference repeated), at 309.00, and cancelled');
+is($primary->safe_psql('postgres',
+		q{SELECT count(*) FROM pricing.rate WHERE hotel_id = 1 AND available <> 5}),
+	'0', 'and its nights are back');
 $primary->safe_psql('postgres', 'SELECT pricing.refresh(true)');
 is(cheapest($primary, 'postgres'), reference($primary, 'postgres'),
 	'the index serves what the tables say');

@@ -17,7 +17,8 @@
 #     pricing_admin writes them, a role with neither gets 42501; a write to
 #     each new table by pricing_admin wakes the worker
 #     (refresh_interval = 0, no call to refresh);
-#   - an updated 1.0 and a fresh CREATE EXTENSION (1.1) have the same
+#   - updated on to 1.2, every answer is the same;
+#   - an updated 1.0 and a fresh CREATE EXTENSION (1.2) have the same
 #     catalog objects: columns, defaults, constraints, indexes, triggers and
 #     their enabling, functions, grants, the tables registered for pg_dump,
 #     the extension's members.
@@ -153,7 +154,7 @@ sleep(2);
 
 my $updater = $node->background_psql('postgres');
 $updater->query_safe('BEGIN');
-$updater->query_safe('ALTER EXTENSION pricing UPDATE');
+$updater->query_safe(q{ALTER EXTENSION pricing UPDATE TO '1.1'});
 is($updater->query_safe(q{SELECT extversion FROM pg_extension WHERE extname = 'pricing'}),
 	'1.1', 'the update ran (not committed yet)');
 # The update holds its locks on the source tables: readers answer all the same.
@@ -449,23 +450,30 @@ SELECT string_agg(line, E'\n' ORDER BY line) FROM (
           AND d.objoid IN (SELECT oid FROM pg_proc WHERE pronamespace = 'pricing'::regnamespace))
   UNION ALL
   SELECT format('role %s login=%s super=%s inherit=%s', r.rolname, r.rolcanlogin, r.rolsuper, r.rolinherit)
-    FROM pg_roles r WHERE r.rolname IN ('pricing_admin', 'pricing_reader')
+    FROM pg_roles r WHERE r.rolname IN ('pricing_admin', 'pricing_reader', 'pricing_booker')
 ) s(line)};
+# On to the current version (1.2: booking), with the data, then compare.
+my $at11 = $node->safe_psql('postgres', $answers_sql);
+$node->safe_psql('postgres', 'ALTER EXTENSION pricing UPDATE');
+is($node->safe_psql('postgres', q{SELECT extversion FROM pg_extension WHERE extname = 'pricing'}),
+	'1.2', 'ALTER EXTENSION pricing UPDATE goes on to 1.2');
+is($node->safe_psql('postgres', $answers_sql), $at11,
+	'every answer of cheapest and quote is the same in 1.2');
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 $node->safe_psql('fresh', 'CREATE EXTENSION pricing');
 is($node->safe_psql('fresh', q{SELECT extversion FROM pg_extension WHERE extname = 'pricing'}),
-	'1.1', 'CREATE EXTENSION pricing installs 1.1');
+	'1.2', 'CREATE EXTENSION pricing installs 1.2');
 my $updated = $node->safe_psql('postgres', $describe);
 my $fresh = $node->safe_psql('fresh', $describe);
 like($fresh, qr/^column rate_plan\.board #5 text notnull=t default='room_only'::text/m,
 	'the description has the columns');
 like($fresh, qr/^trigger exchange_rate\.exchange_rate_applied enabled=A /m, 'and the triggers');
 like($fresh,
-	qr/config=pricing\.hotel,pricing\.room,pricing\.rate,pricing\.discount,pricing\.fee,pricing\.discount_discount_id_seq,pricing\.fee_fee_id_seq,pricing\.rate_plan,pricing\.occupancy,pricing\.exchange_rate /,
+	qr/config=pricing\.hotel,pricing\.room,pricing\.rate,pricing\.discount,pricing\.fee,pricing\.discount_discount_id_seq,pricing\.fee_fee_id_seq,pricing\.rate_plan,pricing\.occupancy,pricing\.exchange_rate,pricing\.booking,pricing\.booking_booking_id_seq /,
 	'and the tables pg_dump keeps, the new ones among them');
 like($fresh, qr/^function search\(city text, .* returns TABLE\(hotel_id bigint, /m, 'and the functions');
 is($updated, $fresh,
-	'an updated 1.0 has the same objects as a fresh 1.1: columns, constraints, indexes, triggers, functions, grants, config tables');
+	'an updated 1.0 has the same objects as a fresh 1.2: columns, constraints, indexes, triggers, functions, grants, config tables');
 
 # A database updated without data, and without a worker, is the same too.
 $node->safe_psql('postgres', 'CREATE DATABASE updated');

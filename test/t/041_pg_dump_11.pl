@@ -22,7 +22,7 @@ my $src = new_pricing_node('dump_11');
 $src->start;
 $src->safe_psql('postgres', 'CREATE EXTENSION pricing');
 is($src->safe_psql('postgres', q{SELECT extversion FROM pg_extension WHERE extname = 'pricing'}),
-	'1.1', 'the original runs 1.1');
+	'1.2', 'the original runs 1.2, the current version');
 
 # 40 hotels in two cities, four currencies (CHF has no exchange rate).
 $src->safe_psql(
@@ -153,6 +153,17 @@ sub answers
 	}
 	return \%a;
 }
+# bookings (1.2): two booked at the offers' totals, one of them cancelled
+is($src->safe_psql('postgres', q{
+SELECT count(pricing.book(x.h, o.room_id, o.plan_id, current_date + 10, current_date + 12,
+                          2, '{}', o.total, 'dump-' || x.h))
+  FROM (SELECT hotel_id AS h FROM pricing.hotel
+         WHERE EXISTS (SELECT FROM pricing.offers(hotel_id, current_date + 10, current_date + 12, 2))
+         ORDER BY hotel_id LIMIT 2) x,
+       LATERAL (SELECT * FROM pricing.offers(x.h, current_date + 10, current_date + 12, 2)
+                 ORDER BY total, room_id, plan_id LIMIT 1) o}), '2', 'two bookings');
+$src->safe_psql('postgres', q{SELECT pricing.cancel(min(booking_id)) FROM pricing.booking});
+$src->safe_psql('postgres', 'SELECT pricing.refresh(true)');
 my $before = answers($src, 'postgres');
 my $ncalls = scalar(keys %$before);
 my $nanswered = scalar(grep { $_ ne '' } values %$before);
@@ -190,7 +201,7 @@ is( join(',', sort keys %reasons),
 	'the explain calls meet every reason');
 
 # --- dump, restore on a second server ------------------------------------------------------
-my @tables = qw(hotel room rate discount fee rate_plan occupancy exchange_rate);
+my @tables = qw(hotel room rate discount fee rate_plan occupancy exchange_rate booking);
 sub table_summary
 {
 	my ($node, $db) = @_;
@@ -211,7 +222,7 @@ $src->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', 'postgres' ], 'pg_dump o
 $src->command_ok([ 'pg_dump', '-f', "$tempdir/pricing.sql", '-d', 'postgres' ],
 	'pg_dump in plain format');
 my $plain = slurp_file("$tempdir/pricing.sql");
-for my $t (qw(rate_plan occupancy exchange_rate))
+for my $t (qw(rate_plan occupancy exchange_rate booking))
 {
 	like($plain, qr/^COPY pricing\.$t \(/m, "the plain dump has the rows of pricing.$t");
 }
@@ -231,7 +242,7 @@ ok( $dst->poll_query_until(
 	'the worker loads the restored database');
 $dst->safe_psql('restored', 'SELECT pricing.refresh(true)');
 is($dst->safe_psql('restored', q{SELECT extversion FROM pg_extension WHERE extname = 'pricing'}),
-	'1.1', 'the restored database runs 1.1');
+	'1.2', 'the restored database runs 1.2');
 is(status_of($dst, 'restored', q{hotels || '/' || coalesce(last_error, '')}), '40/',
 	'and serves the 40 hotels');
 
