@@ -241,6 +241,18 @@ price_offer(const BookingRequest *req, BookingOffer *offer)
 	int			nrows = 0;
 	bool		in_window;
 
+	/*
+	 * As the refresh worker does before it reads with the owner's rights:
+	 * the tables must be the extension's, owned by its owner (who owns
+	 * this function, and whose rights it runs with).
+	 */
+	{
+		Oid			nsp;
+
+		(void) pricing_extension_owner(&nsp);
+		pricing_check_source_tables(GetUserId(), nsp);
+	}
+
 	memset(&base, 0, sizeof(base));
 	base.first_date = pricing_today(GetCurrentTransactionStartTimestamp()) - 1;
 	base.ndays = pricing_horizon_days + 2;

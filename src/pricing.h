@@ -768,6 +768,7 @@ extern uint64 pricing_oldest_pin(void);
 
 /* worker.c */
 extern void pricing_register_worker(void);
+extern Oid	pricing_extension_owner(Oid *nsp);
 extern PGDLLEXPORT void pricing_worker_main(Datum main_arg);
 
 #endif							/* PRICING_H */

@@ -39,6 +39,9 @@
 #include "postgres.h"
 
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -170,7 +173,6 @@ static PricingIndex *build_index(const RefreshPlan *plan, MemoryContext cxt,
 static bool same_window(const PricingIndex *index);
 static bool read_as_extension_owner(ReadingAs *as);
 static void stop_reading_as_owner(ReadingAs *as);
-static Oid	extension_owner(Oid *nsp);
 static void refresh_failed(MemoryContext worker_cxt, MemoryContext cxt,
 						   uint64 serving, uint64 start_seq);
 static void publish(const RefreshPlan *plan, MemoryContext cxt,
@@ -530,7 +532,6 @@ static void
 run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
 {
 	RefreshOutcome outcome;
-
 	bool		full = w->full_owed || force_full || !incremental_possible();
 
 	note_attempt(w);
@@ -541,9 +542,21 @@ run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
 	if (outcome == REFRESH_NEEDS_FULL)
 	{
 		/* the log asked for it: at once, in the other half */
+		full = true;
 		outcome = refresh(worker_cxt, true);
 		MemoryContextReset(worker_cxt);
 	}
+#ifdef __GLIBC__
+
+	/*
+	 * A full refresh's scratch (the rows of every hotel and room, the room
+	 * table) is freed by now, but glibc keeps what it can reuse, as much as
+	 * fragmentation pins down, so the worker's memory would rise and fall
+	 * with the chance order of allocations.  Hand it back to the system.
+	 */
+	if (full)
+		malloc_trim(0);
+#endif
 
 	if (outcome == REFRESH_FAILED)
 	{
@@ -873,7 +886,7 @@ static bool
 read_as_extension_owner(ReadingAs *as)
 {
 	Oid			nsp;
-	Oid			owner = extension_owner(&nsp);
+	Oid			owner = pricing_extension_owner(&nsp);
 
 	if (!OidIsValid(owner))
 		return false;
@@ -896,8 +909,8 @@ stop_reading_as_owner(ReadingAs *as)
  * The owner of extension pricing in this database, and in *nsp its schema;
  * InvalidOid when it is not installed.
  */
-static Oid
-extension_owner(Oid *nsp)
+Oid
+pricing_extension_owner(Oid *nsp)
 {
 	Relation	rel;
 	ScanKeyData key;

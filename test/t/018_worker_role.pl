@@ -41,7 +41,7 @@ is( $node->safe_psql('postgres',
 	'0', 'the extension makes no role with any attribute');
 is( $node->safe_psql('postgres',
 		q{SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'pricing%'}),
-	'pricing_admin,pricing_reader', 'and no role for the worker');
+	'pricing_admin,pricing_booker,pricing_reader', 'and no role for the worker');
 
 # the owner's privileges decide: without SELECT on a table read through SPI
 $node->safe_psql('postgres', 'REVOKE SELECT ON pricing.fee FROM ext_owner');
