@@ -58,12 +58,17 @@ bench:
 	bash test/bench/run.sh
 .PHONY: bench
 
-# the memory picture (test/memory-plot.sh): PLOT_REFRESHES refreshes under
-# read load, drawn into doc/memory.png, with the numbers in doc/memory.csv;
-# as root, like test/run.sh
+# the memory pictures (test/memory-plot.sh), as root, like test/run.sh:
+#   doc/memory.png: PLOT_REFRESHES full refreshes under read load (numbers in
+#     doc/memory.csv);
+#   doc/memory-incremental.png: PLOT_UPDATES single-hotel updates applied
+#     incrementally (test/t/045_incremental_memory.pl; doc/memory-incremental.csv).
+# PLOT=refreshes or PLOT=incremental draws only that one.
 PLOT_REFRESHES ?= 1000
+PLOT_UPDATES ?= 100000
+PLOT ?= refreshes incremental
 plot:
-	bash test/memory-plot.sh $(PLOT_REFRESHES)
+	PLOT="$(PLOT)" PLOT_UPDATES="$(PLOT_UPDATES)" bash test/memory-plot.sh $(PLOT_REFRESHES)
 .PHONY: plot
 
 # the figures of the README's "Scaling out" section, into doc/scaleout.md

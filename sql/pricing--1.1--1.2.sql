@@ -1,16 +1,83 @@
-/* pricing--1.1--1.2.sql: booking at the quoted price */
+/* pricing--1.1--1.2.sql: incremental refresh, and booking at the quoted price */
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION pricing UPDATE TO '1.2'" to load this file. \quit
 
 --
--- Version 1.2 books: pricing.book sells an offer at the total the caller
+-- Version 1.2 applies committed changes to the index hotel by hotel, and
+-- books: pricing.book sells an offer at the total the caller
 -- searched, or refuses it saying why (PR001, PR002); pricing.cancel gives
 -- the nights back (doc/reference.md, "Booking").  Both work on the source
 -- tables, in the caller's transaction, never on the index; their changes
 -- reach the index like any other committed change.  As in the scripts
 -- before it, every name is schema-qualified or a type keyword.
 --
+
+--
+-- Incremental refresh.  The row triggers <table>_applied now fire in every
+-- session, not only in a logical replica's apply workers: each logs the
+-- hotels its transaction changes into pricing.change_log, at most once per
+-- hotel and transaction, and the worker rebuilds just those hotels
+-- (doc/design.md, "Incremental refresh").  A row with a NULL hotel_id asks
+-- for a full rebuild: TRUNCATE, an exchange rate, or a transaction that
+-- changed more hotels than one incremental refresh takes.  The rows are
+-- written by the table's owner on the writer's behalf, commit with the
+-- change, and are deleted by the worker in the snapshot it reads the
+-- tables with; nobody else needs to see them.
+--
+CREATE TABLE pricing.change_log (
+	hotel_id	bigint
+);
+REVOKE ALL ON pricing.change_log FROM PUBLIC;
+-- a publication FOR ALL TABLES publishes the worker's deletions too, which
+-- needs a replica identity; a subscriber's worker applies the rows it gets
+-- as its own (its triggers log the same hotels when it applies the changes)
+ALTER TABLE pricing.change_log REPLICA IDENTITY FULL;
+
+DO $$
+DECLARE
+	t pg_catalog.text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['hotel', 'room', 'rate', 'discount', 'fee',
+							 'rate_plan', 'occupancy', 'exchange_rate'] LOOP
+		EXECUTE pg_catalog.format('ALTER TABLE pricing.%I ENABLE ALWAYS TRIGGER %I', t, pg_catalog.concat(t, '_applied'));
+	END LOOP;
+END
+$$;
+
+-- pricing.status tells incremental refreshes from full ones
+DROP VIEW pricing.status;
+DROP FUNCTION pricing.status();
+CREATE FUNCTION pricing.status(
+	OUT generation bigint,
+	OUT loaded_at timestamptz,
+	OUT refresh_ms double precision,
+	OUT hotels bigint,
+	OUT rooms bigint,
+	OUT rates bigint,
+	OUT arena_bytes_used bigint,
+	OUT arena_bytes_total bigint,
+	OUT first_date date,
+	OUT last_date date,
+	OUT last_error text,
+	OUT worker_pid int,
+	OUT database name,
+	OUT generations int,
+	OUT readers int,
+	OUT refreshes bigint,
+	OUT failed_refreshes bigint,
+	OUT arena_bytes_committed bigint,
+	OUT worker_state text,
+	OUT incremental_refreshes bigint,
+	OUT changes_applied bigint,
+	OUT last_change_ms double precision,
+	OUT last_refresh text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pricing_status'
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 1;
+
+CREATE VIEW pricing.status AS SELECT * FROM pricing.status();
+GRANT SELECT ON pricing.status TO PUBLIC;
 
 -- pricing_booker: may book and cancel, and read the bookings; it needs no
 -- right on the source tables.  As for the roles of 1.0, a role of that name
@@ -100,3 +167,9 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION pricing.has_hotel(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pricing.has_hotel(bigint) TO pricing_booker, pricing_reader;
+
+-- The changes committed before this update were not logged: the first
+-- refresh after it rebuilds everything (a NULL row), and a statement on a
+-- source table (no row changes) makes its commit wake the worker.
+INSERT INTO pricing.change_log (hotel_id) VALUES (NULL);
+UPDATE pricing.exchange_rate SET per_unit = per_unit WHERE false;

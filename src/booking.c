@@ -48,6 +48,9 @@
 PG_FUNCTION_INFO_V1(pricing_book);
 PG_FUNCTION_INFO_V1(pricing_cancel);
 
+/* this backend's plans of the statements below, prepared on first use */
+static SPIPlanPtr kept[6];
+
 /* the SQLSTATEs of section 9 of the contract */
 #define ERRCODE_PRICING_NOT_AVAILABLE	MAKE_SQLSTATE('P','R','0','0','1')
 #define ERRCODE_PRICING_PRICE_CHANGED	MAKE_SQLSTATE('P','R','0','0','2')
@@ -90,6 +93,8 @@ static void change_availability(int64 hotel_id, int32 room_id,
 static int64 insert_booking(const BookingRequest *req,
 							const BookingOffer *offer);
 static Datum date_datum_text(DateADT d);
+static int	run_kept(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
+					 Datum *values, const char *nulls, long count);
 
 /*
  * pricing.book(hotel_id, room_id, plan_id, checkin, checkout, adults,
@@ -167,18 +172,18 @@ repeated_booking(const BookingRequest *req)
 	values[5] = DateADTGetDatum(req->checkout);
 	values[6] = Int32GetDatum(req->adults);
 	values[7] = PointerGetDatum(req->children);
-	if (SPI_execute_with_args("SELECT b.booking_id,"
-							  " b.hotel_id OPERATOR(pg_catalog.=) $2"
-							  " AND b.room_id OPERATOR(pg_catalog.=) $3"
-							  " AND b.plan_id OPERATOR(pg_catalog.=) $4"
-							  " AND b.checkin OPERATOR(pg_catalog.=) $5"
-							  " AND b.checkout OPERATOR(pg_catalog.=) $6"
-							  " AND b.adults OPERATOR(pg_catalog.=) $7"
-							  " AND b.children OPERATOR(pg_catalog.=) $8"
-							  " AND b.cancelled_at IS NULL"
-							  " FROM pricing.booking AS b"
-							  " WHERE b.reference OPERATOR(pg_catalog.=) $1",
-							  8, types, values, NULL, false, 1) != SPI_OK_SELECT)
+	if (run_kept(&kept[0], "SELECT b.booking_id,"
+				 " b.hotel_id OPERATOR(pg_catalog.=) $2"
+				 " AND b.room_id OPERATOR(pg_catalog.=) $3"
+				 " AND b.plan_id OPERATOR(pg_catalog.=) $4"
+				 " AND b.checkin OPERATOR(pg_catalog.=) $5"
+				 " AND b.checkout OPERATOR(pg_catalog.=) $6"
+				 " AND b.adults OPERATOR(pg_catalog.=) $7"
+				 " AND b.children OPERATOR(pg_catalog.=) $8"
+				 " AND b.cancelled_at IS NULL"
+				 " FROM pricing.booking AS b"
+				 " WHERE b.reference OPERATOR(pg_catalog.=) $1",
+				 8, types, values, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the booking's reference");
 	if (SPI_processed == 0)
 		return 0;
@@ -210,13 +215,13 @@ lock_nights(int64 hotel_id, int32 room_id, DateADT checkin, DateADT checkout)
 	values[1] = Int32GetDatum(room_id);
 	values[2] = DateADTGetDatum(checkin);
 	values[3] = DateADTGetDatum(checkout);
-	if (SPI_execute_with_args("SELECT 1 FROM pricing.rate AS r"
-							  " WHERE r.hotel_id OPERATOR(pg_catalog.=) $1"
-							  " AND r.room_id OPERATOR(pg_catalog.=) $2"
-							  " AND r.stay_date OPERATOR(pg_catalog.>=) $3"
-							  " AND r.stay_date OPERATOR(pg_catalog.<) $4"
-							  " ORDER BY r.stay_date FOR UPDATE",
-							  4, types, values, NULL, false, 0) != SPI_OK_SELECT)
+	if (run_kept(&kept[1], "SELECT 1 FROM pricing.rate AS r"
+				 " WHERE r.hotel_id OPERATOR(pg_catalog.=) $1"
+				 " AND r.room_id OPERATOR(pg_catalog.=) $2"
+				 " AND r.stay_date OPERATOR(pg_catalog.>=) $3"
+				 " AND r.stay_date OPERATOR(pg_catalog.<) $4"
+				 " ORDER BY r.stay_date FOR UPDATE",
+				 4, types, values, NULL, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock the stay's nights");
 }
 
@@ -253,16 +258,30 @@ price_offer(const BookingRequest *req, BookingOffer *offer)
 		pricing_check_source_tables(GetUserId(), nsp);
 	}
 
+	/*
+	 * The window a refresh would load now, yesterday on: a stay outside it
+	 * has no offer in the index, so none here either.  The hotel itself is
+	 * loaded over the stay's nights alone, and the night of its checkout
+	 * (closed to departure) when the window has it: the prices, runs and
+	 * rules of those nights are all an offer of this stay depends on.
+	 */
 	memset(&base, 0, sizeof(base));
 	base.first_date = pricing_today(GetCurrentTransactionStartTimestamp()) - 1;
 	base.ndays = pricing_horizon_days + 2;
+	in_window = pricing_stay_in_window(&base, &stay);
+	if (in_window)
+	{
+		base.first_date = req->checkin;
+		base.ndays = Min(stay.nights + 1, stay.ndays - stay.first);
+	}
 
 	PushActiveSnapshot(GetTransactionSnapshot());
 	index = pricing_load_hotels(cxt, &base, &req->hotel_id, 1);
 	PopActiveSnapshot();
 
 	h = pricing_index_hotel(index, req->hotel_id);
-	in_window = pricing_stay_in_window(index, &stay);
+	if (in_window)
+		(void) pricing_stay_in_window(index, &stay);
 	if (h != NULL && in_window)
 		nrows = pricing_scan_hotel(h, &stay, &req->party, false, &rows);
 	for (int i = 0; i < nrows; i++)
@@ -353,13 +372,13 @@ change_availability(int64 hotel_id, int32 room_id, DateADT checkin,
 	values[2] = DateADTGetDatum(checkin);
 	values[3] = DateADTGetDatum(checkout);
 	values[4] = Int32GetDatum(delta);
-	if (SPI_execute_with_args("UPDATE pricing.rate AS r"
-							  " SET available = r.available OPERATOR(pg_catalog.+) $5"
-							  " WHERE r.hotel_id OPERATOR(pg_catalog.=) $1"
-							  " AND r.room_id OPERATOR(pg_catalog.=) $2"
-							  " AND r.stay_date OPERATOR(pg_catalog.>=) $3"
-							  " AND r.stay_date OPERATOR(pg_catalog.<) $4",
-							  5, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+	if (run_kept(&kept[2], "UPDATE pricing.rate AS r"
+				 " SET available = r.available OPERATOR(pg_catalog.+) $5"
+				 " WHERE r.hotel_id OPERATOR(pg_catalog.=) $1"
+				 " AND r.room_id OPERATOR(pg_catalog.=) $2"
+				 " AND r.stay_date OPERATOR(pg_catalog.>=) $3"
+				 " AND r.stay_date OPERATOR(pg_catalog.<) $4",
+				 5, types, values, NULL, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not change the stay's availability");
 	if (nights >= 0 && SPI_processed != (uint64) nights)
 		ereport(ERROR,
@@ -395,12 +414,12 @@ insert_booking(const BookingRequest *req, const BookingOffer *offer)
 	values[10] = req->reference ? PointerGetDatum(req->reference) : (Datum) 0;
 	if (req->reference == NULL)
 		nulls[10] = 'n';
-	if (SPI_execute_with_args("INSERT INTO pricing.booking (hotel_id, room_id, plan_id,"
-							  " checkin, checkout, adults, children, total, currency,"
-							  " free_cancel_until, reference)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-							  " RETURNING booking_id",
-							  11, types, values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+	if (run_kept(&kept[3], "INSERT INTO pricing.booking (hotel_id, room_id, plan_id,"
+				 " checkin, checkout, adults, children, total, currency,"
+				 " free_cancel_until, reference)"
+				 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+				 " RETURNING booking_id",
+				 11, types, values, nulls, 1) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not insert the booking");
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -439,11 +458,11 @@ pricing_cancel(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 
 	values[0] = Int64GetDatum(booking_id);
-	if (SPI_execute_with_args("SELECT b.hotel_id, b.room_id, b.checkin, b.checkout,"
-							  " b.total, b.free_cancel_until, b.cancelled_at IS NOT NULL"
-							  " FROM pricing.booking AS b"
-							  " WHERE b.booking_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+	if (run_kept(&kept[4], "SELECT b.hotel_id, b.room_id, b.checkin, b.checkout,"
+				 " b.total, b.free_cancel_until, b.cancelled_at IS NOT NULL"
+				 " FROM pricing.booking AS b"
+				 " WHERE b.booking_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+				 1, types, values, NULL, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the booking");
 	if (SPI_processed == 0)
 		ereport(ERROR,
@@ -471,10 +490,10 @@ pricing_cancel(PG_FUNCTION_ARGS)
 	lock_nights(hotel_id, room_id, checkin, checkout);
 	/* nights deleted since are not given back: they no longer exist */
 	change_availability(hotel_id, room_id, checkin, checkout, 1, -1);
-	if (SPI_execute_with_args("UPDATE pricing.booking AS b"
-							  " SET cancelled_at = pg_catalog.now()"
-							  " WHERE b.booking_id OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+	if (run_kept(&kept[5], "UPDATE pricing.booking AS b"
+				 " SET cancelled_at = pg_catalog.now()"
+				 " WHERE b.booking_id OPERATOR(pg_catalog.=) $1",
+				 1, types, values, NULL, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not cancel the booking");
 
 	refund = SPI_datumTransfer(refund, false, -1);
@@ -487,4 +506,24 @@ date_datum_text(DateADT d)
 {
 	return DirectFunctionCall1(textin,
 							   DirectFunctionCall1(date_out, DateADTGetDatum(d)));
+}
+
+/*
+ * Run one of this file's fixed statements through a plan kept for the
+ * backend's life (the plan cache replans it when a table changes).
+ */
+static int
+run_kept(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
+		 Datum *values, const char *nulls, long count)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare \"%s\": %s",
+				 sql, SPI_result_code_string(SPI_result));
+		*plan = p;
+	}
+	return SPI_execute_plan(*plan, values, nulls, false, count);
 }

@@ -254,7 +254,7 @@ log_change(Oid nsp, bool everything, int64 hotel_id)
 	if (logged_everything)
 		return;
 
-	/* an installation of 1.0 has no log: it rebuilds on every change */
+	/* an installation before 1.2 has no log: it rebuilds on every change */
 	log_rel = get_relname_relid("change_log", nsp);
 	if (!OidIsValid(log_rel))
 		return;

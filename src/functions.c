@@ -66,8 +66,8 @@ typedef enum StatusColumn
 	STATUS_FAILED_REFRESHES,
 	STATUS_ARENA_BYTES_COMMITTED,
 	STATUS_WORKER_STATE,
-	STATUS_COLS_10,				/* the columns of version 1.0 end here */
-	STATUS_INCREMENTAL_REFRESHES = STATUS_COLS_10,
+	STATUS_COLS_11,				/* the columns of versions 1.0, 1.1 end here */
+	STATUS_INCREMENTAL_REFRESHES = STATUS_COLS_11,
 	STATUS_CHANGES_APPLIED,
 	STATUS_LAST_CHANGE_MS,
 	STATUS_LAST_REFRESH,
@@ -262,9 +262,9 @@ pricing_status(PG_FUNCTION_ARGS)
 	int			readers;
 
 	pricing_init_srf(fcinfo);
-	/* an installation of 1.0 has fewer columns; the rest go unused */
+	/* an installation of 1.0 or 1.1 has fewer columns; the rest go unused */
 	Assert(rsinfo->setDesc->natts == STATUS_COLS ||
-		   rsinfo->setDesc->natts == STATUS_COLS_10);
+		   rsinfo->setDesc->natts == STATUS_COLS_11);
 	for (int i = 0; i < STATUS_COLS; i++)
 		nulls[i] = true;
 

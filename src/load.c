@@ -1276,16 +1276,34 @@ scan_hotel_rates(LoadState *st, Relation rel, TupleTableSlot *slot)
 
 	{
 		Relation	irel = index_open(index_oid, AccessShareLock);
+		int			nkeys = 1;
+		ScanKeyData keys[3];
+
+		/*
+		 * The nights of the window only, when the index has stay_date too (the
+		 * primary key's third column): the index tuples of other nights are
+		 * then passed over without visiting the table, which matters when the
+		 * window is a booking's few nights (booking.c).
+		 */
+		for (int k = 1; k < irel->rd_index->indnatts; k++)
+			if (irel->rd_index->indkey.values[k] == st->rate_cols->date)
+			{
+				ScanKeyInit(&keys[1], k + 1, BTGreaterEqualStrategyNumber, F_DATE_GE,
+							DateADTGetDatum(st->index->first_date));
+				ScanKeyInit(&keys[2], k + 1, BTLessStrategyNumber, F_DATE_LT,
+							DateADTGetDatum(st->index->first_date + st->ndays));
+				nkeys = 3;
+				break;
+			}
 
 		for (int i = 0; i < st->nids; i++)
 		{
 			IndexScanDesc scan;
-			ScanKeyData key;
 
-			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+			ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ,
 						Int64GetDatum(st->ids[i]));
-			scan = index_beginscan(rel, irel, GetActiveSnapshot(), 1, 0);
-			index_rescan(scan, &key, 1, NULL, 0);
+			scan = index_beginscan(rel, irel, GetActiveSnapshot(), nkeys, 0);
+			index_rescan(scan, keys, nkeys, NULL, 0);
 			while (index_getnext_slot(scan, ForwardScanDirection, slot))
 				place_rate(st, slot);
 			index_endscan(scan);

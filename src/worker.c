@@ -161,6 +161,7 @@ static bool standby_changes(XLogRecPtr *last_replay);
 static void run_refresh(WorkerLoop *w, MemoryContext worker_cxt);
 static bool incremental_possible(void);
 static void wait_for_news(WorkerLoop *w);
+static void trim_private_memory(bool now);
 static void release_retired(void);
 static RefreshOutcome refresh(MemoryContext worker_cxt, bool full);
 static RefreshOutcome build_generation(MemoryContext worker_cxt,
@@ -546,17 +547,7 @@ run_refresh(WorkerLoop *w, MemoryContext worker_cxt)
 		outcome = refresh(worker_cxt, true);
 		MemoryContextReset(worker_cxt);
 	}
-#ifdef __GLIBC__
-
-	/*
-	 * A full refresh's scratch (the rows of every hotel and room, the room
-	 * table) is freed by now, but glibc keeps what it can reuse, as much as
-	 * fragmentation pins down, so the worker's memory would rise and fall
-	 * with the chance order of allocations.  Hand it back to the system.
-	 */
-	if (full)
-		malloc_trim(0);
-#endif
+	trim_private_memory(full);
 
 	if (outcome == REFRESH_FAILED)
 	{
@@ -606,9 +597,39 @@ wait_for_news(WorkerLoop *w)
 	/* a standby learns of changes by looking: see changes.c */
 	if (RecoveryInProgress())
 		timeout = Min(timeout, STANDBY_POLL_MS);
+	trim_private_memory(false);
 	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 					 timeout, PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
+}
+
+/*
+ * Give freed private memory back to the system: at once after a full
+ * refresh (now), whose scratch holds the rows of every hotel and room, and
+ * otherwise at most once a second, before the worker sleeps.  glibc keeps
+ * what it may reuse, as much as fragmentation pins down, so the worker's
+ * memory would otherwise rise and fall with the chance order of its
+ * allocations.  The retired-chunk arrays, empty again, shrink too.
+ */
+static void
+trim_private_memory(bool now)
+{
+	static TimestampTz trimmed_at = 0;
+	TimestampTz t = GetCurrentTimestamp();
+
+	if (!now && !TimestampDifferenceExceeds(trimmed_at, t, 1000))
+		return;
+	trimmed_at = t;
+	for (int half = 0; half < 2; half++)
+		if (nretired[half] == 0 && retired[half] != NULL)
+		{
+			pfree(retired[half]);
+			retired[half] = NULL;
+			maxretired[half] = 0;
+		}
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 /*

@@ -26,6 +26,19 @@
 # pauses starves the worker, which runs at nice 10, so that each apply takes
 # the changes of dozens of hotels in many cities at once and the peak nears
 # two generations, as a full refresh's does.)
+#
+# PRICING_INC_UPDATES (default 3000) sets the number of updates of the soak
+# (the deadlines grow with it), PRICING_INC_PACE_MS (default 1) the pause
+# after each, and PRICING_INC_CSV names a file to receive a line every 100
+# updates and one at the end, once the retired generation is released: the
+# updates committed so far, the seconds since the soak began, the status
+# (generation, generations, arena_bytes_used, arena_bytes_committed,
+# refreshes, incremental_refreshes, changes_applied) and the worker's RssAnon
+# and RssShmem (/proc/<pid>/status).  With a file, the writer commits the
+# same updates, 100 to a call.  The data behind doc/memory-incremental.png
+# (test/memory-plot.sh, which reads the line "incremental soak: ..." below).
+# The worker must keep up: a backlog of more than 1000 hotels makes it
+# rebuild in full, which the line counts as full_refreshes.
 use strict;
 use warnings;
 
@@ -35,12 +48,21 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time usleep);
+use List::Util qw(max min);
 use PricingTest;
 use PricingMemory;
 use PricingIncremental;
 
 my $t_start = time;
-my $updates = 3000;
+my $updates = $ENV{PRICING_INC_UPDATES} // 3000;
+my $pace_ms = $ENV{PRICING_INC_PACE_MS} // 1;
+my $csv_path = $ENV{PRICING_INC_CSV};
+die "PRICING_INC_UPDATES must be at least 500" unless $updates =~ /^\d+$/ && $updates >= 500;
+die "PRICING_INC_PACE_MS must be a number of milliseconds" unless $pace_ms =~ /^\d+(\.\d+)?$/;
+# how long the sampler and the reader may run, in seconds, and the sessions'
+# timeouts (a minute more): 240 s, or 20 ms an update (each takes about 2.3 ms
+# with the pause of 1 ms) when that is more
+my $deadline = max(240, int(0.02 * $updates * max(1, $pace_ms)));
 my $node = new_pricing_node('incremental_memory',
 	'pricing.shared_memory' => "'128MB'",
 	'pricing.horizon_days' => '60');
@@ -60,14 +82,20 @@ create_answers_function($node);
 $node->safe_psql('postgres', q{
 CREATE TABLE public.stop_flag (stop boolean);
 
--- n single-hotel updates: a few nights of one room of a random hotel
-CREATE PROCEDURE public.soak_writer(n int, seed float8) LANGUAGE plpgsql AS $$
+-- n single-hotel updates: a few nights of one room of a random hotel, each
+-- committed alone, with a pause after it; numbered from first (the room), and
+-- with a null seed continuing the session's random sequence, so that calls of
+-- 100 make the same updates as one call
+CREATE PROCEDURE public.soak_writer(n int, seed float8, first int DEFAULT 1,
+                                    pause float8 DEFAULT 0.001) LANGUAGE plpgsql AS $$
 DECLARE
   h bigint;
   d int;
 BEGIN
-  PERFORM setseed(seed);
-  FOR i IN 1 .. n LOOP
+  IF seed IS NOT NULL THEN
+    PERFORM setseed(seed);
+  END IF;
+  FOR i IN first .. first + n - 1 LOOP
     IF random() < 0.8 THEN
       h := 10001 + floor(random() * 1500)::int;
     ELSE
@@ -79,7 +107,7 @@ BEGIN
      WHERE hotel_id = h AND room_id = 1 + i % 2
        AND stay_date BETWEEN current_date + d AND current_date + d + floor(random() * 5)::int;
     COMMIT;
-    PERFORM pg_sleep(0.001);
+    PERFORM pg_sleep(pause);
   END LOOP;
 END
 $$;
@@ -148,21 +176,57 @@ my $gen0 = status_of($node, 'postgres', 'generation');
 my $s0 = incremental_status($node);
 
 # warm-up
-my $w = psql_session($node, 'postgres', timeout => 300);
+my $w = psql_session($node, 'postgres', timeout => $deadline + 60);
 my ($out, $err) = $w->query('CALL public.soak_writer(300, 0.1)');
 is($err, '', 'warm-up: 300 updates committed');
 ok(settle($node), 'warm-up: served');
 my $mem0 = process_memory($worker);
 
-# the soak
-my $sampler = psql_session($node, 'postgres', timeout => 300);
-my $reader = psql_session($node, 'postgres', timeout => 300);
-my $t_sampler = $sampler->send('SELECT public.sampler(240)');
-my $t_reader = $reader->send('SELECT public.mem_reader(240)');
-my $t0 = time;
-($out, $err) = $w->query("CALL public.soak_writer($updates, 0.2)");
+# the soak, and with PRICING_INC_CSV a line every 100 updates
+my $csv;
+my $csv_status = 'SELECT generation, generations, arena_bytes_used, arena_bytes_committed, refreshes, '
+  . ($s0 ? 'incremental_refreshes, changes_applied' : '0, 0') . ' FROM pricing.status';
+if ($csv_path)
+{
+	open($csv, '>', $csv_path) or die "cannot write $csv_path: $!";
+	print $csv "updates,seconds,generation,generations,arena_bytes_used,arena_bytes_committed,"
+	  . "refreshes,incremental_refreshes,changes_applied,worker_rss_anon,worker_rss_shmem\n";
+}
+my $t0;
+sub csv_line
+{
+	my ($done, $status) = @_;
+	return unless $csv;
+	my @f = split /\|/, $status // '';
+	my $m = process_memory($worker);
+	return unless @f == 7 && $m;
+	printf $csv "%d,%.3f,%s,%d,%d\n", $done, time - $t0, join(',', @f),
+	  $m->{RssAnon}, $m->{RssShmem};
+	return;
+}
+my $sampler = psql_session($node, 'postgres', timeout => $deadline + 60);
+my $reader = psql_session($node, 'postgres', timeout => $deadline + 60);
+my $t_sampler = $sampler->send("SELECT public.sampler($deadline)");
+my $t_reader = $reader->send("SELECT public.mem_reader($deadline)");
+$t0 = time;
+my $pause = $pace_ms / 1000;
+my $step = $csv ? 100 : $updates;
+my $done = 0;
+$err = '';
+csv_line(0, $node->safe_psql('postgres', $csv_status)) if $csv;
+while ($done < $updates && $err eq '')
+{
+	my $n = min($step, $updates - $done);
+	my $seed = $done == 0 ? '0.2' : 'NULL';
+	($out, $err) = $w->query("CALL public.soak_writer($n, $seed, @{[ $done + 1 ]}, $pause)"
+		  . ($csv ? ";\n$csv_status" : ''));
+	last if $err ne '';
+	$done += $n;
+	csv_line($done, $out);
+}
 is($err, '', "$updates single-hotel updates committed");
-note(sprintf('the updates took %.1f s', time - $t0));
+my $t_updates = time - $t0;
+note(sprintf('the updates took %.1f s', $t_updates));
 ok(settle($node), 'every update is served (the sentinel committed after them serves)');
 $node->safe_psql('postgres', 'INSERT INTO public.stop_flag VALUES (true)');
 my ($samp, $samp_err) = $sampler->wait($t_sampler);
@@ -177,19 +241,25 @@ my $gens = status_of($node, 'postgres', 'generation') - $gen0;
 # (how many depends on how much CPU the worker, at nice 10, gets: it
 # applies the changes committed while it applied the last ones together)
 cmp_ok($gens, '>=', 50, "many generations were published ($gens)");
+# (the counts include the warm-up's, since $s0 was read before it)
+my $s1 = incremental_status($node);
+my ($incs, $changes, $fulls) = ($s0 && $s1)
+  ? ($s1->{incremental_refreshes} - $s0->{incremental_refreshes},
+	$s1->{changes_applied} - $s0->{changes_applied},
+	($s1->{refreshes} - $s0->{refreshes}) - ($s1->{incremental_refreshes} - $s0->{incremental_refreshes}))
+  : (0, 0, -1);
 TODO:
 {
 	local $TODO = $s0 ? undef
 	  : 'the installed extension predates the status columns of incremental refresh';
-	my $s1 = incremental_status($node);
-	my ($incs, $changes) = $s1
-	  ? ($s1->{incremental_refreshes} - $s0->{incremental_refreshes},
-		$s1->{changes_applied} - $s0->{changes_applied})
-	  : (0, 0);
 	note(sprintf('%s hotel changes applied incrementally, the last apply took %s ms',
 			$changes, $s1 ? $s1->{last_change_ms} : '?'));
 	cmp_ok($incs, '>=', 0.9 * $gens, "most of them incremental ($incs)");
-	cmp_ok($changes, '>=', 1000, "thousands of hotel changes applied incrementally ($changes)");
+	cmp_ok($changes, '>=', min(1000, $updates / 3),
+		"thousands of hotel changes applied incrementally ($changes)");
+	# a backlog of more than 1000 hotels would have been rebuilt in full
+	# (and a change of day rebuilds in full once)
+	cmp_ok($fulls, '<=', 1, "the worker kept up: no full rebuild during the soak ($fulls)");
 }
 
 cmp_ok($samp{max_used} // 0, '<=', 2 * $base_used,
@@ -201,6 +271,11 @@ $one = wait_one_generation($node);
 ok(defined $one, 'after the soak, the retired generation is released');
 my (undef, $inc_used, $inc_committed) = split /\|/, $one // '||';
 my $mem1 = process_memory($worker);
+if ($csv)
+{
+	csv_line($updates, $node->safe_psql('postgres', $csv_status));
+	close $csv;
+}
 
 # the same tables, rebuilt in full
 my @cities = ((map { "Memville$_" } 1 .. 10), @RICH_CITIES);
@@ -229,6 +304,19 @@ if ($mem0 && $mem1)
 	cmp_ok($mem1->{RssAnon} - $mem0->{RssAnon}, '<=', 0.10 * $mem0->{RssAnon} + MIB,
 		"the worker's private memory grew by at most 10% (and 1 MB) over the soak");
 }
+# the figures above on one line, for scripts (test/memory-plot.sh): the
+# counts of refreshes are from before the warm-up's 300 updates to the end of
+# the soak (full_refreshes -1: the status lacks the incremental columns);
+# bytes are arena bytes, RssAnon in kB
+note(sprintf('incremental soak: updates=%d seconds=%.1f generations=%d incremental_refreshes=%d '
+		  . 'changes_applied=%d full_refreshes=%d baseline_used=%d peak_used=%d peak_committed=%d '
+		  . 'used_after=%d committed_after=%d full_used=%d full_committed=%d '
+		  . 'rss_anon_start_kb=%d rss_anon_end_kb=%d reader_calls=%d',
+		$updates, $t_updates, $gens, $incs, $changes, $fulls, $base_used,
+		$samp{max_used} // 0, $samp{max_committed} // 0, $inc_used, $inc_committed,
+		$full_used, $full_committed,
+		$mem0 ? $mem0->{RssAnon} / 1024 : 0, $mem1 ? $mem1->{RssAnon} / 1024 : 0,
+		($rd // '') =~ /calls=(\d+)/ ? $1 : 0));
 # --- a stuck reader ---------------------------------------------------------------------
 # A reader stopped (SIGSTOP) in the middle of a call pins a generation that
 # later incremental generations may share data with.  While it is stopped,
