@@ -116,10 +116,10 @@ CREATE TABLE pricing.booking (
 	currency	char(3) NOT NULL,
 	free_cancel_until date,
 	reference	text,
-	booked_at	timestamptz NOT NULL DEFAULT now(),
+	booked_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	cancelled_at timestamptz,
 	FOREIGN KEY (hotel_id, room_id) REFERENCES pricing.room,
-	CHECK (checkout > checkin)
+	CHECK (checkout OPERATOR(pg_catalog.>) checkin)
 );
 -- a reference names one booking: book() with it again returns that booking
 CREATE UNIQUE INDEX booking_reference_idx ON pricing.booking (reference);

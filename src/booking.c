@@ -92,7 +92,6 @@ static void change_availability(int64 hotel_id, int32 room_id,
 								int delta, int32 nights);
 static int64 insert_booking(const BookingRequest *req,
 							const BookingOffer *offer);
-static Datum date_datum_text(DateADT d);
 static int	run_kept(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 					 Datum *values, const char *nulls, long count);
 
@@ -322,7 +321,8 @@ refuse_offer(const BookingRequest *req, const PricingHotel *h,
 					 errmsg("offer not available"),
 					 errdetail("The reason is %s, on the night of %s.",
 							   pricing_reason_name(rows[i].reason),
-							   TextDatumGetCString(date_datum_text(rows[i].night)))));
+							   DatumGetCString(DirectFunctionCall1(date_out,
+																   DateADTGetDatum(rows[i].night))))));
 		ereport(ERROR,
 				(errcode(ERRCODE_PRICING_NOT_AVAILABLE),
 				 errmsg("offer not available"),
@@ -501,29 +501,12 @@ pricing_cancel(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(refund);
 }
 
-static Datum
-date_datum_text(DateADT d)
-{
-	return DirectFunctionCall1(textin,
-							   DirectFunctionCall1(date_out, DateADTGetDatum(d)));
-}
 
-/*
- * Run one of this file's fixed statements through a plan kept for the
- * backend's life (the plan cache replans it when a table changes).
- */
+/* run one of this file's fixed statements through its kept plan */
 static int
 run_kept(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 		 Datum *values, const char *nulls, long count)
 {
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
-
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "could not prepare \"%s\": %s",
-				 sql, SPI_result_code_string(SPI_result));
-		*plan = p;
-	}
-	return SPI_execute_plan(*plan, values, nulls, false, count);
+	return SPI_execute_plan(pricing_kept_plan(plan, sql, nargs, types, 0),
+							values, nulls, false, count);
 }

@@ -93,12 +93,31 @@ typedef struct LoggedHotel
 static logged_hash *logged_hotels = NULL;	/* in TopTransactionContext */
 static LocalTransactionId logged_lxid = InvalidLocalTransactionId;
 static bool logged_everything = false;
+static Oid	logged_rel = InvalidOid;	/* pricing.change_log, if any */
 static SPIPlanPtr log_plan = NULL;
 
+/*
+ * The table the row trigger last fired on in this transaction, once
+ * checked: a row trigger fires for every row of a bulk load, and the
+ * catalog lookups of the check, of the hotel_id column and of the log
+ * table need doing once per table and transaction, not per row.
+ */
+typedef struct CheckedTable
+{
+	LocalTransactionId lxid;
+	Oid			relid;
+	Oid			nsp;			/* the extension's schema */
+	AttrNumber	hotel_att;		/* its hotel_id column (int8), or 0 */
+	bool		exchange_rate;	/* pricing.exchange_rate */
+} CheckedTable;
+
+static CheckedTable checked = {InvalidLocalTransactionId, InvalidOid};
+
 static Oid	check_trigger_table(Relation rel);
+static const CheckedTable *checked_table(Relation rel);
 static void bump_change_counter(Oid counter_rel);
-static void log_row_change(TriggerData *trigdata, Oid nsp);
-static void log_hotel(Oid nsp, HeapTuple tuple, TupleDesc desc);
+static void log_row_change(TriggerData *trigdata, const CheckedTable *t);
+static void log_hotel(const CheckedTable *t, HeapTuple tuple, TupleDesc desc);
 static void log_change(Oid nsp, bool everything, int64 hotel_id);
 static void forget_logged(void);
 static void run_as_owner(Oid rel, SPIPlanPtr *plan, const char *sql,
@@ -118,6 +137,7 @@ Datum
 pricing_source_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const CheckedTable *t;
 	Oid			nsp;
 	Oid			counter_rel;
 
@@ -125,7 +145,8 @@ pricing_source_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("pricing.source_changed() must be called as a trigger")));
-	nsp = check_trigger_table(trigdata->tg_relation);
+	t = checked_table(trigdata->tg_relation);
+	nsp = t->nsp;
 
 	if (!xact_callback_registered)
 	{
@@ -148,7 +169,7 @@ pricing_source_changed(PG_FUNCTION_ARGS)
 
 	/* what changed, for the worker's incremental refresh */
 	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		log_row_change(trigdata, nsp);
+		log_row_change(trigdata, t);
 	else if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		log_change(nsp, true, 0);
 
@@ -180,6 +201,31 @@ check_trigger_table(Relation rel)
 }
 
 /*
+ * check_trigger_table(), and what the row trigger needs of the table, done
+ * once per table and transaction (see CheckedTable).
+ */
+static const CheckedTable *
+checked_table(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			attno;
+
+	if (checked.lxid == MyProc->lxid && checked.relid == RelationGetRelid(rel) &&
+		checked.nsp == RelationGetNamespace(rel))
+		return &checked;
+
+	checked.lxid = InvalidLocalTransactionId;
+	checked.nsp = check_trigger_table(rel);
+	checked.relid = RelationGetRelid(rel);
+	checked.exchange_rate = strcmp(RelationGetRelationName(rel), "exchange_rate") == 0;
+	attno = SPI_fnumber(desc, "hotel_id");
+	checked.hotel_att = attno > 0 && TupleDescAttr(desc, attno - 1)->atttypid == INT8OID ?
+		attno : 0;
+	checked.lxid = MyProc->lxid;
+	return &checked;
+}
+
+/*
  * Bump this backend's row of pricing.change_counter: writers of the source
  * tables need no privilege on it, so it runs as the table's owner.
  */
@@ -203,32 +249,30 @@ bump_change_counter(Oid counter_rel)
  * update moved the row to another), or a full rebuild for an exchange rate.
  */
 static void
-log_row_change(TriggerData *trigdata, Oid nsp)
+log_row_change(TriggerData *trigdata, const CheckedTable *t)
 {
-	Relation	rel = trigdata->tg_relation;
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
 
-	if (strcmp(RelationGetRelationName(rel), "exchange_rate") == 0)
+	if (t->exchange_rate)
 	{
-		log_change(nsp, true, 0);
+		log_change(t->nsp, true, 0);
 		return;
 	}
-	log_hotel(nsp, trigdata->tg_trigtuple, desc);
+	log_hotel(t, trigdata->tg_trigtuple, desc);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-		log_hotel(nsp, trigdata->tg_newtuple, desc);
+		log_hotel(t, trigdata->tg_newtuple, desc);
 }
 
 static void
-log_hotel(Oid nsp, HeapTuple tuple, TupleDesc desc)
+log_hotel(const CheckedTable *t, HeapTuple tuple, TupleDesc desc)
 {
-	int			attno = SPI_fnumber(desc, "hotel_id");
 	bool		isnull = true;
 	Datum		d = 0;
 
-	if (attno > 0 && TupleDescAttr(desc, attno - 1)->atttypid == INT8OID)
-		d = heap_getattr(tuple, attno, desc, &isnull);
+	if (t->hotel_att > 0)
+		d = heap_getattr(tuple, t->hotel_att, desc, &isnull);
 	/* a row the index cannot place (the loader says why): rebuild it all */
-	log_change(nsp, isnull, isnull ? 0 : DatumGetInt64(d));
+	log_change(t->nsp, isnull, isnull ? 0 : DatumGetInt64(d));
 }
 
 /*
@@ -249,15 +293,13 @@ log_change(Oid nsp, bool everything, int64 hotel_id)
 		/* a new transaction: the last one's table went with its memory */
 		logged_hotels = NULL;
 		logged_everything = false;
+		/* an installation before 1.2 has no log: it rebuilds on every change */
+		logged_rel = get_relname_relid("change_log", nsp);
 		logged_lxid = MyProc->lxid;
 	}
-	if (logged_everything)
+	if (logged_everything || !OidIsValid(logged_rel))
 		return;
-
-	/* an installation before 1.2 has no log: it rebuilds on every change */
-	log_rel = get_relname_relid("change_log", nsp);
-	if (!OidIsValid(log_rel))
-		return;
+	log_rel = logged_rel;
 
 	if (!everything)
 	{
@@ -294,7 +336,7 @@ forget_logged(void)
 }
 
 /*
- * Run one fixed statement as the owner of rel, preparing it once.  It runs
+ * Run one fixed statement as the owner of rel, its plan kept in *plan.  It runs
  * with rights the writer does not have, so nothing in it may resolve
  * through the writer's search_path: operators are qualified, and a new GUC
  * nest level pins search_path to pg_catalog for the statement (and for the
@@ -328,16 +370,8 @@ run_as_owner(Oid rel, SPIPlanPtr *plan, const char *sql, int nargs,
 								 GUC_ACTION_SAVE, true, 0, false);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (*plan == NULL)
-		{
-			SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
-
-			if (p == NULL || SPI_keepplan(p) != 0)
-				elog(ERROR, "could not prepare \"%s\": %s",
-					 sql, SPI_result_code_string(SPI_result));
-			*plan = p;
-		}
-		if (SPI_execute_plan(*plan, args, nulls, false, 0) != expected)
+		if (SPI_execute_plan(pricing_kept_plan(plan, sql, nargs, argtypes, 0),
+							 args, nulls, false, 0) != expected)
 			elog(ERROR, "could not run \"%s\"", sql);
 		SPI_finish();
 	}

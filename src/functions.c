@@ -13,6 +13,8 @@
  */
 #include "postgres.h"
 
+#include "executor/spi.h"
+
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -456,4 +458,25 @@ int4_array(const int *ints, int n)
 	for (int i = 0; i < n; i++)
 		elems[i] = Int32GetDatum(ints[i]);
 	return PointerGetDatum(construct_array(elems, n, INT4OID, 4, true, TYPALIGN_INT));
+}
+
+/*
+ * The plan of one of the extension's fixed statements, prepared on first
+ * use and kept in *plan for the backend's life: the plan cache replans it
+ * when a table it reads changes.  SPI must be connected.
+ */
+SPIPlanPtr
+pricing_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs,
+				  Oid *argtypes, int cursor_options)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare_cursor(sql, nargs, argtypes, cursor_options);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare \"%s\": %s",
+				 sql, SPI_result_code_string(SPI_result));
+		*plan = p;
+	}
+	return *plan;
 }

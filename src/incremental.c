@@ -65,6 +65,13 @@ typedef struct ApplyState
 	List	   *scaffold;		/* chunks of mini to free before publishing */
 } ApplyState;
 
+/* a hotel id and a position, to find positions by id */
+typedef struct IdPos
+{
+	int64		id;				/* first: compared as an int64 */
+	int32		pos;
+} IdPos;
+
 /* a hotel of a city being rebuilt: where its data comes from */
 typedef struct Source
 {
@@ -86,7 +93,9 @@ static void merge_orders(ApplyState *st, PricingCity *city,
 static void sort_orders(ApplyState *st, PricingCity *city,
 						const PricingCity *oc, const PricingCity *mc,
 						const Source *src, int n);
-static float fresh_key(const PricingCity *mc, int32 order, int64 hotel_id);
+static int32 fresh_sources(const PricingCity *mc, const Source *src, int n,
+							int32 *s_of, int32 *q_of);
+static void mini_keys(const PricingCity *mc, int32 o, float *keys);
 static void retire_city_arrays(ApplyState *st, const PricingCity *oc);
 static void retire_block(ApplyState *st, const PricingBlock *b);
 static void retire_hotel(ApplyState *st, const PricingHotel *h);
@@ -449,6 +458,10 @@ merge_orders(ApplyState *st, PricingCity *city, const PricingCity *oc,
 {
 	int32		norders = PRICING_ORDER_SETS * (oc->nperiods + 1);
 	uint32	   *fresh = palloc(sizeof(uint32) * Max(n, 1));
+	int32	   *s_of = palloc(sizeof(int32) * Max(n, 1));
+	int32	   *q_of = palloc(sizeof(int32) * Max(n, 1));
+	float	   *keys = palloc(sizeof(float) * Max(mc->nhotels, 1));
+	int32		nfresh = fresh_sources(mc, src, n, s_of, q_of);
 
 	city->nperiods = oc->nperiods;
 	city->posbits = oc->posbits;
@@ -457,16 +470,14 @@ merge_orders(ApplyState *st, PricingCity *city, const PricingCity *oc,
 	{
 		const uint32 *old = oc->orders[o];
 		uint32	   *order = MemoryContextAlloc(st->cxt, sizeof(uint32) * n);
-		int32		nfresh = 0;
 		int32		i = 0;
 		int32		j = 0;
 		int32		k = 0;
 
-		for (int32 s = 0; s < n; s++)
-			if (src[s].fresh)
-				fresh[nfresh++] =
-					pricing_order_entry(fresh_key(mc, o, src[s].hotel->hotel_id),
-										(uint32) s, city->posbits);
+		mini_keys(mc, o, keys);
+		for (int32 f = 0; f < nfresh; f++)
+			fresh[f] = pricing_order_entry(keys[q_of[f]], (uint32) s_of[f],
+										   city->posbits);
 		sort_entries(fresh, nfresh);
 
 		/* positions are unchanged: src[s].old_pos == s */
@@ -482,6 +493,9 @@ merge_orders(ApplyState *st, PricingCity *city, const PricingCity *oc,
 		}
 		city->orders[o] = order;
 	}
+	pfree(keys);
+	pfree(q_of);
+	pfree(s_of);
 	pfree(fresh);
 }
 
@@ -496,6 +510,10 @@ sort_orders(ApplyState *st, PricingCity *city, const PricingCity *oc,
 	int32		nperiods = mc != NULL ? mc->nperiods : oc->nperiods;
 	int32		norders = PRICING_ORDER_SETS * (nperiods + 1);
 	float	   *old_key = palloc(sizeof(float) * Max(oc ? oc->nhotels : 0, 1));
+	float	   *keys = palloc(sizeof(float) * Max(mc ? mc->nhotels : 0, 1));
+	int32	   *s_of = palloc(sizeof(int32) * Max(n, 1));
+	int32	   *q_of = palloc(sizeof(int32) * Max(n, 1));
+	int32		nfresh = fresh_sources(mc, src, n, s_of, q_of);
 
 	city->nperiods = nperiods;
 	city->posbits = 1;
@@ -510,33 +528,75 @@ sort_orders(ApplyState *st, PricingCity *city, const PricingCity *oc,
 			old_key[pricing_order_hotel(oc->orders[o][j], oc->posbits)] =
 				pricing_order_bound(oc->orders[o][j], oc->posbits);
 		for (int32 s = 0; s < n; s++)
+			if (!src[s].fresh)
+				order[s] = pricing_order_entry(old_key[src[s].old_pos],
+											   (uint32) s, city->posbits);
+		if (nfresh > 0)
 		{
-			float		key = src[s].fresh ?
-				fresh_key(mc, o, src[s].hotel->hotel_id) : old_key[src[s].old_pos];
-
-			order[s] = pricing_order_entry(key, (uint32) s, city->posbits);
+			mini_keys(mc, o, keys);
+			for (int32 f = 0; f < nfresh; f++)
+				order[s_of[f]] = pricing_order_entry(keys[q_of[f]],
+													 (uint32) s_of[f],
+													 city->posbits);
 		}
 		sort_entries(order, n);
 		city->orders[o] = order;
 	}
+	pfree(q_of);
+	pfree(s_of);
+	pfree(keys);
 	pfree(old_key);
 }
 
 /*
- * The bound of a freshly loaded hotel in order number o, from the orders
- * the load computed for mini's city.  Re-entered with another position, a
- * bound only loses low bits: it stays a bound (pricing_order_entry).
+ * Where mc, the city of the freshly loaded hotels, has each fresh source of
+ * src: q_of[i] is the position in mc->hotels of src[s_of[i]], for the
+ * nfresh fresh ones.  Returns nfresh.
  */
-static float
-fresh_key(const PricingCity *mc, int32 o, int64 hotel_id)
+static int32
+fresh_sources(const PricingCity *mc, const Source *src, int n,
+			  int32 *s_of, int32 *q_of)
 {
-	const uint32 *order = mc->orders[o];
+	IdPos	   *byid = palloc(sizeof(IdPos) * Max(mc ? mc->nhotels : 0, 1));
+	int32		nfresh = 0;
 
+	for (int32 q = 0; mc != NULL && q < mc->nhotels; q++)
+	{
+		byid[q].id = mc->hotels[q]->hotel_id;
+		byid[q].pos = q;
+	}
+	if (mc != NULL)
+		qsort(byid, mc->nhotels, sizeof(IdPos), pricing_int64_cmp);
+	for (int32 s = 0; s < n; s++)
+	{
+		IdPos	   *found;
+
+		if (!src[s].fresh)
+			continue;
+		found = bsearch(&src[s].hotel->hotel_id, byid, mc->nhotels,
+						sizeof(IdPos), pricing_int64_cmp);
+		if (found == NULL)
+			elog(ERROR, "hotel " INT64_FORMAT " missing from its city's orders",
+				 src[s].hotel->hotel_id);
+		s_of[nfresh] = s;
+		q_of[nfresh++] = found->pos;
+	}
+	pfree(byid);
+	return nfresh;
+}
+
+/*
+ * The bounds of mc's hotels in order number o, by their position in
+ * mc->hotels, from the orders the load computed.  Re-entered with another
+ * position, a bound only loses low bits: it stays a bound
+ * (pricing_order_entry).
+ */
+static void
+mini_keys(const PricingCity *mc, int32 o, float *keys)
+{
 	for (int32 j = 0; j < mc->nhotels; j++)
-		if (mc->hotels[pricing_order_hotel(order[j], mc->posbits)]->hotel_id == hotel_id)
-			return pricing_order_bound(order[j], mc->posbits);
-	elog(ERROR, "hotel " INT64_FORMAT " missing from its city's orders", hotel_id);
-	return 0;					/* keep compiler quiet */
+		keys[pricing_order_hotel(mc->orders[o][j], mc->posbits)] =
+			pricing_order_bound(mc->orders[o][j], mc->posbits);
 }
 
 /* the arrays of a city that the new generation replaces */

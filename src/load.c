@@ -1690,10 +1690,7 @@ run_source_query(LoadState *st, const char *sql)
 		Oid			argtype = INT8ARRAYOID;
 		MemoryContext oldcxt;
 
-		plan = SPI_prepare_cursor(sql, 1, &argtype, CURSOR_OPT_GENERIC_PLAN);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "pricing source query failed: %s",
-				 SPI_result_code_string(SPI_result));
+		(void) pricing_kept_plan(&plan, sql, 1, &argtype, CURSOR_OPT_GENERIC_PLAN);
 		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 		texts = lappend(texts, pstrdup(sql));
 		plans = lappend(plans, plan);

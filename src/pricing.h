@@ -734,6 +734,9 @@ extern int	pricing_explain_hotel(const PricingHotel *hotel,
 
 /* functions.c */
 extern void pricing_init_srf(FunctionCallInfo fcinfo);
+extern struct _SPI_plan *pricing_kept_plan(struct _SPI_plan **plan,
+										   const char *sql, int nargs,
+										   Oid *argtypes, int cursor_options);
 
 /* queries.c: the readers' checks of their arguments, shared with booking.c */
 extern void pricing_require_args(FunctionCallInfo fcinfo,
