@@ -9,6 +9,7 @@ MODULE_big = pricing
 OBJS = \
 	src/arena.o \
 	src/booking.o \
+	src/calendar.o \
 	src/bounds.o \
 	src/changes.o \
 	src/incremental.o \

@@ -18,6 +18,8 @@
 #ifndef PRICING_H
 #define PRICING_H
 
+#include <math.h>
+
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "nodes/pg_list.h"
@@ -721,9 +723,11 @@ extern bool pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 							   const PricingParty *party,
 							   const PricingSearch *search,
 							   PricingCandidate *best);
-extern void pricing_count_city(const PricingCity *c, const PricingStay *stay,
-							   int32 ndates, const PricingParty *party,
-							   const PricingSearch *search, int32 *counts);
+extern PricingOrderSet pricing_order_set(const PricingCity *c,
+										 const PricingSearch *search,
+										 const PricingParty *party);
+extern bool pricing_convert_best(const PricingSearch *search, bool bounded,
+								 int64 bound, PricingCandidate *cand);
 extern int	pricing_scan_hotel(const PricingHotel *hotel, const PricingStay *stay,
 							   const PricingParty *party, bool plan0_only,
 							   PricingOfferRow **rows);
@@ -731,6 +735,38 @@ extern int	pricing_explain_hotel(const PricingHotel *hotel,
 								  const PricingStay *stay, bool in_window,
 								  const PricingParty *party,
 								  PricingExplainRow **rows);
+
+/*
+ * Whether the hotel of an order's entry whose key this is, and every hotel
+ * after it, must cost more than any total a search can still take: more
+ * than bound, when bounded.  An infinite key: none of them has an offer the
+ * search can take.  Otherwise every stay of n nights costs at least n * K -
+ * 5 cents in the hotel's currency (bounds.c); a pivot order's key is at
+ * most (K - 5) * per_unit of the hotel's currency, so the converted total
+ * is at least n * key / per_unit of the requested currency, less the cent
+ * of the conversion's rounding.  The floating-point arithmetic is made to
+ * err low.
+ */
+static inline bool
+pricing_past_bound(bool bounded, int64 bound, const PricingSearch *search,
+				   float key, int32 nights)
+{
+	if (isinf(key))
+		return true;
+	if (!bounded)
+		return false;
+	if (search->fx < 0)
+		return (double) key * nights - 5.0 > (double) bound;
+	return (double) key * nights / search->index->fx[search->fx].approx *
+		(1.0 - 1e-9) - 1.0 > (double) bound;
+}
+
+/* calendar.c */
+extern void pricing_calendar_city(const PricingCity *c,
+								  const PricingStay *stay, int32 ndates,
+								  const PricingParty *party,
+								  const PricingSearch *search, int32 *counts,
+								  PricingCandidate *best);
 
 /* functions.c */
 extern void pricing_init_srf(FunctionCallInfo fcinfo);

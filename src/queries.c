@@ -441,30 +441,27 @@ pricing_calendar(PG_FUNCTION_ARGS)
 											&stay))
 		{
 			int32	   *counts = palloc(sizeof(int32) * ndates);
+			PricingCandidate *best = palloc(sizeof(PricingCandidate) * ndates);
 
-			/* the hotels of every date first: dates without any need no scan */
-			pricing_count_city(c, &stay, ndates, &party, &search, counts);
+			pricing_calendar_city(c, &stay, ndates, &party, &search, counts,
+								  best);
 			for (int32 i = 0; i < ndates; i++)
 			{
-				PricingCandidate *best;
 				Datum		values[8];
 				bool		nulls[8] = {0};
 
-				stay.checkin = PG_GETARG_DATEADT(1) + i;
-				if (counts[i] == 0 || !pricing_stay_in_window(index, &stay) ||
-					pricing_scan_city(c, &stay, &party, &search, 1, false, 0, &best) == 0)
+				if (best[i].hotel == NULL)
 					continue;
-				values[0] = DateADTGetDatum(stay.checkin);
-				values[1] = Int64GetDatum(best->hotel->hotel_id);
-				values[2] = PointerGetDatum(best->hotel->name);
-				values[3] = Int32GetDatum(best->room_id);
-				values[4] = Int32GetDatum(best->plan->plan_id);
-				values[5] = pricing_cents_numeric(best->total);
+				values[0] = DateADTGetDatum(stay.checkin + i);
+				values[1] = Int64GetDatum(best[i].hotel->hotel_id);
+				values[2] = PointerGetDatum(best[i].hotel->name);
+				values[3] = Int32GetDatum(best[i].room_id);
+				values[4] = Int32GetDatum(best[i].plan->plan_id);
+				values[5] = pricing_cents_numeric(best[i].total);
 				values[6] = search.fx >= 0 ? PG_GETARG_DATUM(7) :
-					PointerGetDatum(best->hotel->currency);
+					PointerGetDatum(best[i].hotel->currency);
 				values[7] = Int32GetDatum(counts[i]);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-				pfree(best);
 			}
 		}
 	}

@@ -66,16 +66,9 @@ static void topk_init(TopK *top, int max_results, bool limited, int128 limit);
 static void scan_city(const PricingCity *c, const PricingStay *stay,
 					  const PricingParty *party, const PricingSearch *search,
 					  bool limited, int128 limit, TopK *top);
-static PricingOrderSet order_set(const PricingCity *c,
-								 const PricingSearch *search,
-								 const PricingParty *party);
-static inline bool past_bound(const TopK *top, const PricingSearch *search,
-							  float bound, int32 nights);
 static inline bool dominated(int128 base, int32 max_discount, int128 total);
 static inline bool plan_wanted(const PricingPlan *plan, const PricingSearch *search,
 							   const PricingStay *stay);
-static bool convert_candidate(const TopK *top, const PricingSearch *search,
-							  PricingCandidate *cand);
 static inline void offer(TopK *top, const PricingCandidate *cand);
 static pg_attribute_always_inline void prefetch_visit(const PricingCity *c,
 													  const uint32 *order,
@@ -201,84 +194,6 @@ pricing_explain_hotel(const PricingHotel *h, const PricingStay *stay,
 }
 
 /*
- * For each of ndates check-in dates from stay->checkin on, the number of
- * the city's hotels that a search without a limit on the number or the
- * total of its rows would return for a stay of stay->nights nights: those
- * with stars >= min_stars, a converted price when the search converts, and
- * an offer it wants.  Availability only: nothing is priced.  Dates whose
- * stay leaves the index's window count none.
- *
- * A calendar's question, asked of every hotel for every date, so the walk
- * is hotel by hotel: what depends on the hotel alone (its guests, the rooms
- * the party fits) is worked out once, and a hotel stops being looked at on
- * the dates it already offers something.
- */
-void
-pricing_count_city(const PricingCity *c, const PricingStay *stay,
-				   int32 ndates, const PricingParty *party,
-				   const PricingSearch *search, int32 *counts)
-{
-	PricingStay *stays = palloc(sizeof(PricingStay) * ndates);
-	bool	   *offered = palloc(sizeof(bool) * ndates);
-	bool	   *found = palloc(sizeof(bool) * ndates);	/* by the hotel */
-	int32		nvalid = 0;
-
-	for (int32 i = 0; i < ndates; i++)
-	{
-		int64		first = (int64) stay->first + i;
-
-		stays[i] = *stay;
-		stays[i].first = (int32) first;
-		stays[i].checkin = stay->checkin + i;
-		counts[i] = 0;
-		/* outside the window: marked as offered, so never looked at */
-		offered[i] = first < 0 || first + stay->nights > stay->ndays;
-		if (!offered[i])
-			nvalid++;
-	}
-
-	for (int32 k = 0; k < c->nhotels && nvalid > 0; k++)
-	{
-		const PricingHotel *h = c->hotels[k];
-		const PricingBlock *b = h->block;
-		int			nplans = search->plan0_only ? 1 : h->nplans;
-		int32		left = nvalid;
-		PricingGuests g;
-
-		if (h->stars < search->min_stars || (search->fx >= 0 && h->fx < 0))
-			continue;
-		pricing_hotel_guests(h, party, &g);
-		memset(found, 0, sizeof(bool) * ndates);
-		for (int32 r = h->first_room; r < h->first_room + h->nrooms && left > 0; r++)
-		{
-			const PricingRoom *room = &b->rooms[r];
-
-			if (!pricing_room_takes(room, &g))
-				continue;
-			for (int32 i = 0; i < ndates; i++)
-			{
-				if (offered[i] || found[i] || !pricing_room_open(b, r, &stays[i]))
-					continue;
-				for (int q = 0; q < nplans; q++)
-					if (plan_wanted(&h->plans[q], search, &stays[i]) &&
-						pricing_plan_fits(&h->plans[q], room, &stays[i]))
-					{
-						found[i] = true;
-						counts[i]++;
-						left--;
-						break;
-					}
-			}
-		}
-		if ((k & 255) == 255)
-			CHECK_FOR_INTERRUPTS();
-	}
-	pfree(stays);
-	pfree(offered);
-	pfree(found);
-}
-
-/*
  * An empty heap for the best max_results hotels; max_total, when given
  * (limited), bounds the totals from the start.
  */
@@ -305,7 +220,7 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 		  const PricingParty *party, const PricingSearch *search,
 		  bool limited, int128 limit, TopK *top)
 {
-	const uint32 *order = pricing_city_order(c, order_set(c, search, party),
+	const uint32 *order = pricing_city_order(c, pricing_order_set(c, search, party),
 											 stay->first, stay->nights);
 
 	for (int32 i = 0; i < c->nhotels; i++)
@@ -313,8 +228,9 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 		const PricingHotel *h;
 		PricingCandidate best;
 
-		if (past_bound(top, search, pricing_order_bound(order[i], c->posbits),
-					   stay->nights))
+		if (pricing_past_bound(top->bounded, top->bound, search,
+							   pricing_order_bound(order[i], c->posbits),
+							   stay->nights))
 			break;
 		prefetch_visit(c, order, i, stay);
 		h = c->hotels[pricing_order_hotel(order[i], c->posbits)];
@@ -322,7 +238,8 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 			continue;
 
 		if (pricing_hotel_best(h, stay, party, search, &best) &&
-			(search->fx < 0 || convert_candidate(top, search, &best)) &&
+			(search->fx < 0 ||
+			 pricing_convert_best(search, top->bounded, top->bound, &best)) &&
 			!(limited && best.total > limit))
 			offer(top, &best);
 
@@ -336,9 +253,9 @@ scan_city(const PricingCity *c, const PricingStay *stay,
  * the city, a party counts as occupants at least its adults and its
  * children too old to be infants in any of the city's hotels.
  */
-static PricingOrderSet
-order_set(const PricingCity *c, const PricingSearch *search,
-		  const PricingParty *party)
+PricingOrderSet
+pricing_order_set(const PricingCity *c, const PricingSearch *search,
+				  const PricingParty *party)
 {
 	int32		occupants = party->adults + party->nchildren -
 		party->below[c->max_infant_age];
@@ -350,31 +267,6 @@ order_set(const PricingCity *c, const PricingSearch *search,
 	if (search->plan0_only && pair)
 		return PRICING_ORDERS_PLAN0_PAIR;
 	return PRICING_ORDERS_ANY;
-}
-
-/*
- * Whether the hotel of an order's entry whose bound this is, and every
- * hotel after it, must cost more than any total the heap can still take.
- * An infinite bound: none of them has an offer the search can take.
- * Otherwise every stay of n nights costs at least n * K - 5 cents in the
- * hotel's currency (bounds.c); a pivot order's bound is at most (K - 5) *
- * per_unit of the hotel's currency, so the converted total is at least
- * n * bound / per_unit of the requested currency, less the cent of the
- * conversion's rounding.  The floating-point arithmetic is made to err
- * low.
- */
-static inline bool
-past_bound(const TopK *top, const PricingSearch *search, float bound,
-		   int32 nights)
-{
-	if (isinf(bound))
-		return true;
-	if (!top->bounded)
-		return false;
-	if (search->fx < 0)
-		return (double) bound * nights - 5.0 > (double) top->bound;
-	return (double) bound * nights / search->index->fx[search->fx].approx *
-		(1.0 - 1e-9) - 1.0 > (double) top->bound;
 }
 
 /*
@@ -457,12 +349,12 @@ plan_wanted(const PricingPlan *plan, const PricingSearch *search,
 
 /*
  * Convert a hotel's best total to the requested currency: false when its
- * currency has no exchange rate, or when even the least the conversion can
- * give would not enter the heap (spared the exact conversion).
+ * currency has no exchange rate, or when, bounded, even the least the
+ * conversion can give would exceed bound (spared the exact conversion).
  */
-static bool
-convert_candidate(const TopK *top, const PricingSearch *search,
-				  PricingCandidate *cand)
+bool
+pricing_convert_best(const PricingSearch *search, bool bounded, int64 bound,
+					 PricingCandidate *cand)
 {
 	const PricingExchange *fx = search->index->fx;
 	int32		from = cand->hotel->fx;
@@ -471,9 +363,9 @@ convert_candidate(const TopK *top, const PricingSearch *search,
 		return false;
 	if (from == search->fx)
 		return true;
-	if (top->bounded &&
+	if (bounded &&
 		(double) cand->total * fx[from].approx / fx[search->fx].approx *
-		(1.0 - 1e-9) - 1.0 > (double) top->bound)
+		(1.0 - 1e-9) - 1.0 > (double) bound)
 		return false;
 	return pricing_convert(search->index, from, search->fx, cand->total,
 						   &cand->total);
