@@ -41,6 +41,12 @@
 
 #include "pricing.h"
 
+/* SSE2 is part of every x86-64 processor */
+#if defined(__x86_64__) || defined(_M_AMD64)
+#include <emmintrin.h>
+#define USE_SSE2
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define prefetch(addr)	__builtin_prefetch(addr)
 #else
@@ -83,12 +89,26 @@ static void count_chunk(const CalendarChunk *chunk, int32 *counts);
 static void block_rooms(const CalendarChunk *chunk, const PricingBlock *b,
 						BlockRooms *br);
 static void prefetch_rows(const CalendarChunk *chunk, const PricingBlock *b);
+static inline bool brief_says_all(const CalendarChunk *chunk,
+								  const PricingBrief *brief);
+static void brief_rooms(const CalendarChunk *chunk, const PricingBlock *b,
+						const PricingBrief *brief, int32 r, int32 nrooms,
+						BlockRooms *br);
 static void hotel_rooms(const CalendarChunk *chunk, const PricingHotel *h,
 						BlockRooms *br);
 static uint64 room_open_dates(const CalendarChunk *chunk,
 							  const PricingBlock *b, int32 r, uint64 dates);
 static int32 count_date(const CalendarChunk *chunk, const PricingBlock *b,
 						BlockRooms *br, int i);
+static pg_attribute_always_inline uint64 open_word(const uint8 *row,
+												  const uint8 *out,
+												  int32 nrooms, int32 r,
+												  int32 n);
+#ifdef USE_SSE2
+static pg_attribute_always_inline __m128i open_rooms_sse2(const uint8 *row,
+														  const uint8 *out,
+														  int32 n);
+#endif
 static inline uint64 open_rooms(uint64 x, uint64 y, int32 n);
 static inline uint64 load_rooms(const uint8 *entries, int32 nrooms, int32 r);
 static uint64 plan_dates(const CalendarChunk *chunk, const PricingPlan *plan);
@@ -185,25 +205,79 @@ block_rooms(const CalendarChunk *chunk, const PricingBlock *b, BlockRooms *br)
 	br->some_dates = palloc(sizeof(uint64) * Max(b->nrooms, 1));
 	br->nsome = 0;
 	br->dates = 0;
+
 	prefetch_rows(chunk, b);
-	for (int32 k = 0; k < b->nhotels; k++)
+	for (int32 k = 0, r = 0; k < b->nhotels; k++)
 	{
-		const PricingHotel *h = &b->hotels[k];
+		const PricingBrief *brief = &b->briefs[k];
+		int32		nrooms = brief->nrooms;
 
-		if (k + 4 < b->nhotels)
-		{
-			const char *plans = (const char *) b->hotels[k + 4].plans;
-
-			prefetch(plans);
-			prefetch(plans + 64);
-			prefetch(plans + 128);
-		}
-		if (h->nrooms == 0)
+		if (brief->flags & PRICING_BRIEF_LOOK)
+			nrooms = b->hotels[k].nrooms;
+		if (nrooms == 0)
 			continue;
-		br->starts[h->first_room / 64] |= (uint64) 1 << (h->first_room % 64);
-		br->ends[(h->first_room + h->nrooms - 1) / 64] |=
-			(uint64) 1 << ((h->first_room + h->nrooms - 1) % 64);
-		hotel_rooms(chunk, h, br);
+		br->starts[r / 64] |= (uint64) 1 << (r % 64);
+		br->ends[(r + nrooms - 1) / 64] |= (uint64) 1 << ((r + nrooms - 1) % 64);
+		if (brief_says_all(chunk, brief))
+			brief_rooms(chunk, b, brief, r, nrooms, br);
+		else
+			hotel_rooms(chunk, &b->hotels[k], br);
+		r += nrooms;
+	}
+}
+
+/*
+ * Whether the hotel's brief tells all the count needs: plan 0 sells every
+ * room on every date, and the search wants it.
+ */
+static inline bool
+brief_says_all(const CalendarChunk *chunk, const PricingBrief *brief)
+{
+	return (brief->flags & (PRICING_BRIEF_OPEN | PRICING_BRIEF_LOOK)) == PRICING_BRIEF_OPEN &&
+		brief->plan0_board >= chunk->search->min_board &&
+		!chunk->search->free_cancellation;
+}
+
+/*
+ * Enter the nrooms rooms from room r on of a hotel whose brief says all
+ * (brief_says_all) into br: plan 0 sells those that take the party on
+ * every valid date.  As hotel_rooms, from the briefs alone.
+ */
+static void
+brief_rooms(const CalendarChunk *chunk, const PricingBlock *b,
+			const PricingBrief *brief, int32 r, int32 nrooms, BlockRooms *br)
+{
+	const PricingSearch *search = chunk->search;
+	const PricingParty *party = chunk->party;
+	int32		infants = party->below[brief->infant_age];
+	int32		occupants = party->adults + party->nchildren - infants;
+
+	if (brief->stars < search->min_stars ||
+		(search->fx >= 0 && !(brief->flags & PRICING_BRIEF_FX)))
+		return;
+	for (int32 s = r; s < r + nrooms; s++)
+	{
+		uint16		rb = b->room_briefs[s];
+		int32		max_guests = rb & 0xFF;
+		int32		max_infants = (rb >> 8) & 0x7F;
+
+		/* saturated: the room has the exact numbers */
+		if (unlikely(max_guests == 0xFF || max_infants == 0x7F))
+		{
+			max_guests = b->rooms[s].max_guests;
+			max_infants = b->rooms[s].max_infants;
+		}
+		if (occupants > max_guests || infants > max_infants)
+			continue;
+		br->dates |= chunk->valid;
+		if (unlikely((rb & PRICING_ROOM_BRIEF_SLOW) ||
+					 chunk->stay.nights > PRICING_RUN_MAX))
+		{
+			br->some[br->nsome] = s;
+			br->some_dates[br->nsome++] = room_open_dates(chunk, b, s, chunk->valid);
+		}
+		else
+			br->sells[s / 64] |= (uint64) 1 << (s % 64);
 	}
 }
 
@@ -344,19 +418,12 @@ count_date(const CalendarChunk *chunk, const PricingBlock *b, BlockRooms *br,
 
 	for (int32 w = 0; w < br->nwords; w++)
 	{
-		uint64		open = 0;
-
-		if (br->sells[w] != 0)
-		{
-			for (int32 q = 0; q < 64 && w * 64 + q < b->nrooms; q += 4)
-			{
-				uint64		x = load_rooms(row, b->nrooms, w * 64 + q);
-				uint64		y = out ? load_rooms(out, b->nrooms, w * 64 + q) : 0;
-
-				open |= open_rooms(x, y, n) << q;
-			}
-		}
-		br->row[w] = open & br->sells[w];
+		if (br->sells[w] == 0)
+			br->row[w] = 0;
+		else if (out != NULL)
+			br->row[w] = open_word(row, out, b->nrooms, w * 64, n) & br->sells[w];
+		else
+			br->row[w] = open_word(row, NULL, b->nrooms, w * 64, n) & br->sells[w];
 	}
 	for (int32 k = 0; k < br->nsome; k++)
 		if ((br->some_dates[k] >> i) & 1)
@@ -382,6 +449,85 @@ count_date(const CalendarChunk *chunk, const PricingBlock *b, BlockRooms *br,
 	}
 	return count;
 }
+
+/*
+ * Which of the 64 rooms from room r on are open for a stay of n nights whose
+ * check-in night's entries are row and check-out night's out (NULL: the
+ * window's end), as a bitmap.  Always inlined, so that each call has its
+ * own loop without the test of out, and whole words their own, unrolled.
+ */
+static pg_attribute_always_inline uint64
+open_word(const uint8 *row, const uint8 *out, int32 nrooms, int32 r, int32 n)
+{
+	uint64		open = 0;
+
+	if (r + 64 <= nrooms)
+	{
+#ifdef USE_SSE2
+		for (int32 q = 0; q < 64; q += 16)
+		{
+			const uint8 *at = row + PRICING_NIGHT_BYTES * (r + q);
+			const uint8 *co = out ? out + PRICING_NIGHT_BYTES * (r + q) : NULL;
+			__m128i		ok = _mm_packs_epi16(open_rooms_sse2(at, co, n),
+											 open_rooms_sse2(at + 16, co ? co + 16 : NULL, n));
+
+			open |= (uint64) (uint32) _mm_movemask_epi8(ok) << q;
+		}
+#else
+		for (int32 q = 0; q < 64; q += 4)
+		{
+			uint64		x,
+						y = 0;
+
+			memcpy(&x, row + PRICING_NIGHT_BYTES * (r + q), sizeof(x));
+			if (out != NULL)
+				memcpy(&y, out + PRICING_NIGHT_BYTES * (r + q), sizeof(y));
+#ifdef WORDS_BIGENDIAN
+			x = pg_bswap64(x);
+			y = pg_bswap64(y);
+#endif
+			open |= open_rooms(x, y, n) << q;
+		}
+#endif
+		return open;
+	}
+	for (int32 q = 0; r + q < nrooms; q += 4)
+	{
+		uint64		x = load_rooms(row, nrooms, r + q);
+		uint64		y = out != NULL ? load_rooms(out, nrooms, r + q) : 0;
+
+		open |= open_rooms(x, y, n) << q;
+	}
+	return open;
+}
+
+#ifdef USE_SSE2
+/*
+ * open_rooms for eight rooms, with SSE2, which every x86-64 processor has:
+ * a 16-bit lane per room, all ones when it is open.
+ */
+static pg_attribute_always_inline __m128i
+open_rooms_sse2(const uint8 *row, const uint8 *out, int32 n)
+{
+	__m128i		x = _mm_loadu_si128((const __m128i *) row);
+	__m128i		run = _mm_and_si128(x, _mm_set1_epi16(PRICING_RUN_MAX));
+	__m128i		min_stay = _mm_srli_epi16(x, 8);
+	__m128i		ok;
+
+	ok = _mm_and_si128(_mm_cmpgt_epi16(run, _mm_set1_epi16(n - 1)),
+					   _mm_cmpgt_epi16(min_stay, _mm_setzero_si128()));
+	ok = _mm_and_si128(ok, _mm_cmplt_epi16(min_stay, _mm_set1_epi16(n + 1)));
+	if (out != NULL)
+	{
+		__m128i		y = _mm_loadu_si128((const __m128i *) out);
+
+		ok = _mm_andnot_si128(_mm_cmpeq_epi16(_mm_and_si128(y, _mm_set1_epi16(PRICING_NIGHT_CTD)),
+											  _mm_set1_epi16(PRICING_NIGHT_CTD)),
+							  ok);
+	}
+	return ok;
+}
+#endif
 
 /*
  * Of four rooms whose night entries are x, and whose check-out night's
@@ -573,7 +719,7 @@ walk_order(const CalendarChunk *chunk, const uint32 *order, uint64 dates,
 			stay.first = chunk->stay.first + i;
 			stay.checkin = chunk->stay.checkin + i;
 			if (!pricing_hotel_best(c->hotels[p], &stay, chunk->party, search,
-									&cand) ||
+									bounded, bound, &cand) ||
 				(search->fx >= 0 &&
 				 !pricing_convert_best(search, bounded, bound, &cand)))
 				continue;

@@ -419,6 +419,7 @@ copy_block(ApplyState *st, const Source *src, int n, const char *city)
 			copy_bits(b->rows, to, f->rows, at, runs[r].nrooms);
 		}
 	pfree(runs);
+	pricing_block_briefs(st->cxt, b);
 	return b;
 }
 
@@ -621,6 +622,7 @@ retire_block(ApplyState *st, const PricingBlock *b)
 	retire(st, b->nights);
 	retire(st, b->rows);
 	retire(st, b->cum);
+	retire(st, b->briefs);
 	retire(st, (void *) b);
 }
 
@@ -686,6 +688,7 @@ free_scaffold(ApplyState *st)
 			pfree(blk->nights);
 			pfree(blk->rows);
 			pfree(blk->cum);
+			pfree(blk->briefs);
 			pfree(blk);
 		}
 		pfree(mc->blocks);

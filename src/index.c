@@ -281,3 +281,44 @@ pricing_index_hotel_count(const PricingIndex *index)
 {
 	return index->hotels->members;
 }
+
+/*
+ * Derive the briefs of block b's hotels and rooms (PricingBrief), in cxt,
+ * once its hotels, rooms and plans are in place.
+ */
+void
+pricing_block_briefs(MemoryContext cxt, PricingBlock *b)
+{
+	b->briefs = MemoryContextAlloc(cxt, sizeof(PricingBrief) * b->nhotels +
+								   sizeof(uint16) * b->nrooms + 1);
+	b->room_briefs = (uint16 *) (b->briefs + b->nhotels);
+	for (int32 k = 0; k < b->nhotels; k++)
+	{
+		const PricingHotel *h = &b->hotels[k];
+		const PricingPlan *plan0 = &h->plans[0];
+		PricingBrief *brief = &b->briefs[k];
+
+		brief->stars = h->stars;
+		brief->infant_age = (uint8) Min(h->infant_age, PG_UINT8_MAX);
+		brief->plan0_board = plan0->board;
+		brief->nrooms = (uint16) Min(h->nrooms, PG_UINT16_MAX);
+		brief->flags = 0;
+		if (h->fx >= 0)
+			brief->flags |= PRICING_BRIEF_FX;
+		if (plan0->plan_id == 0 && plan0->all_rooms && plan0->min_stay <= 1 &&
+			plan0->max_stay == PG_INT32_MAX && plan0->min_days_ahead < 0 &&
+			plan0->max_days_ahead < 0)
+			brief->flags |= PRICING_BRIEF_OPEN;
+		if (h->nrooms > PG_UINT16_MAX || h->infant_age > PG_UINT8_MAX)
+			brief->flags |= PRICING_BRIEF_LOOK;
+	}
+	for (int32 r = 0; r < b->nrooms; r++)
+	{
+		const PricingRoom *room = &b->rooms[r];
+
+		b->room_briefs[r] = (uint16) (Min(Max(room->max_guests, 0), 0xFF) |
+									  Min(Max(room->max_infants, 0), 0x7F) << 8);
+		if (room->max_stay != NULL)
+			b->room_briefs[r] |= PRICING_ROOM_BRIEF_SLOW;
+	}
+}

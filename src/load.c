@@ -721,8 +721,8 @@ plan_layout(LoadState *st, const HotelQuery *q, LayoutPlan *plan)
 							   block->nrooms + q->rows[k].nrooms <= capacity))
 				block->nrooms += q->rows[k++].nrooms;
 			block->nhotels = (int32) (k - block->first);
-			plan->bytes += sizeof(PricingHotel) * block->nhotels +
-				sizeof(PricingRoom) * block->nrooms +
+			plan->bytes += (sizeof(PricingHotel) + sizeof(PricingBrief)) * block->nhotels +
+				(sizeof(PricingRoom) + sizeof(uint16)) * block->nrooms +
 				room_bytes(st->ndays) * Max(block->nrooms, 1) + 64;
 		}
 		city->nblocks = (int32) (plan->nblocks - city->first_block);
@@ -1596,6 +1596,8 @@ finish_blocks(LoadState *st)
 	{
 		PricingBlock *b = st->blocks[i];
 		Size		n = b->nrooms;
+
+		pricing_block_briefs(st->cxt, b);
 
 		/* wraps modulo 2^32 by design; see pricing.h */
 		for (int32 d = 1; d <= ndays; d++)

@@ -34,68 +34,6 @@ static inline int32 best_discount(const PricingHotel *hotel,
 								  const PricingRoom *room,
 								  const PricingPlan *plan,
 								  const PricingStay *stay);
-static inline int128 percent_of(int128 cents, int32 pct);
-
-/*
- * The party as the hotel counts it, by the hotel's ages.
- */
-void
-pricing_hotel_guests(const PricingHotel *hotel, const PricingParty *party,
-					 PricingGuests *g)
-{
-	int32		below_infant = party->below[hotel->infant_age];
-	int32		below_child = party->below[hotel->child_age];
-
-	g->infants = below_infant;
-	g->young = below_child - below_infant;
-	g->adults = party->adults + party->nchildren - below_child;
-	g->occupants = g->adults + g->young;
-}
-
-/*
- * Rule 5: whether the plan sells the room for the stay.
- */
-bool
-pricing_plan_fits(const PricingPlan *plan, const PricingRoom *room,
-				  const PricingStay *stay)
-{
-	if (!plan->all_rooms && plan->room_id != room->room_id)
-		return false;
-	return pricing_explain_plan(plan, stay) == PRICING_OFFERED;
-}
-
-/*
- * The stay restrictions of a plan that the stay breaks, the first in the
- * order of doc/reference.md, or PRICING_OFFERED.
- */
-PricingReason
-pricing_explain_plan(const PricingPlan *plan, const PricingStay *stay)
-{
-	int64		ahead = (int64) stay->checkin - stay->booking_date;
-
-	if (stay->nights < plan->min_stay)
-		return PRICING_PLAN_MIN_STAY;
-	if (stay->nights > plan->max_stay)
-		return PRICING_PLAN_MAX_STAY;
-	if (plan->min_days_ahead >= 0 && ahead < plan->min_days_ahead)
-		return PRICING_BOOKED_TOO_LATE;
-	if (plan->max_days_ahead >= 0 && ahead > plan->max_days_ahead)
-		return PRICING_BOOKED_TOO_EARLY;
-	return PRICING_OFFERED;
-}
-
-/*
- * The occupancy percent of the room for this many occupants, in
- * hundredths; 0 when the room has no row for them.
- */
-int32
-pricing_occupancy_percent(const PricingRoom *room, int32 occupants)
-{
-	for (int i = 0; i < room->nocc; i++)
-		if (room->occ[i].occupants == occupants)
-			return room->occ[i].percent;
-	return 0;
-}
 
 /*
  * The price of an eligible offer whose rack price (the sum of the nightly
@@ -118,13 +56,13 @@ pricing_offer_price(const PricingHotel *hotel, const PricingRoom *room,
 				(int128) Max(g->young - spare_beds, 0) * room->child_fee) * n;
 	subtotal = p->base + p->extra;
 	p->discount = hotel->ndiscounts == 0 ? 0 :
-		percent_of(subtotal, best_discount(hotel, room, plan, stay));
+		pricing_percent_of(subtotal, best_discount(hotel, room, plan, stay));
 	p->board_fees = (int128) plan->board_fee * g->occupants * n;
 	p->fees = hotel->fee_stay +
 		(int128) hotel->fee_night * n +
 		(int128) hotel->fee_guest_night * g->occupants * n;
 	net = subtotal - p->discount + p->board_fees + p->fees;
-	p->vat = percent_of(net, hotel->vat_percent);
+	p->vat = pricing_percent_of(net, hotel->vat_percent);
 	p->city_tax = (int128) hotel->city_tax * g->adults * n;
 	p->total = net + p->vat + p->city_tax;
 }
@@ -214,36 +152,6 @@ best_discount(const PricingHotel *hotel, const PricingRoom *room,
 		best = d->percent;
 	}
 	return best;
-}
-
-/*
- * The base of an offer: the rack price adjusted by the room's occupancy
- * percent, then by the plan's percent and amount, not below zero.
- */
-int128
-pricing_offer_base(const PricingPlan *plan, int64 rack, int32 occupancy,
-				   int32 nights)
-{
-	int128		occupied = occupancy == 0 ? rack : percent_of(rack, 10000 + occupancy);
-	int128		base = percent_of(occupied, 10000 + plan->adjust_percent) +
-		(int128) plan->adjust_amount * nights;
-
-	return base < 0 ? 0 : base;
-}
-
-/*
- * round(x * pct / 100, 2) with pct in hundredths of a percent, x >= 0 and
- * pct >= 0.  Realistic amounts take the 64-bit path, whose division by a
- * constant the compiler turns into a multiplication; 128-bit division is
- * a libgcc call.
- */
-static inline int128
-percent_of(int128 cents, int32 pct)
-{
-	Assert(cents >= 0 && pct >= 0);
-	if (cents <= PG_INT64_MAX / 20000)
-		return ((int64) cents * pct + 5000) / 10000;
-	return (cents * pct + 5000) / 10000;
 }
 
 /*

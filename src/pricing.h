@@ -126,12 +126,42 @@ typedef struct PricingRoom
 	uint8	   *max_stay;
 } PricingRoom;
 
+/*
+ * What a calendar's count of the hotels with an offer reads of a hotel and
+ * of its rooms (calendar.c), packed: a big city's count would otherwise
+ * read each hotel's entry, its rooms' and its plans', several cache lines
+ * for a few bytes of each.  Derived from them by pricing_block_briefs.
+ */
+typedef struct PricingBrief
+{
+	int16		stars;
+	uint8		infant_age;
+	uint8		flags;			/* PRICING_BRIEF_* */
+	uint8		plan0_board;	/* the board of plan 0 */
+	uint16		nrooms;
+} PricingBrief;
+
+#define PRICING_BRIEF_FX		0x01	/* its currency has an exchange rate */
+#define PRICING_BRIEF_OPEN		0x02	/* plan 0 sells every room, for any
+										 * stay booked any day ahead */
+#define PRICING_BRIEF_LOOK		0x04	/* the brief does not say it all: look
+										 * at the hotel itself */
+
+/*
+ * A room's brief: its max_guests in the low byte and max_infants in the
+ * next seven bits, each saturated (the room itself has the exact value),
+ * and PRICING_ROOM_BRIEF_SLOW when it has maximum stays.
+ */
+#define PRICING_ROOM_BRIEF_SLOW	0x8000
+
 typedef struct PricingBlock
 {
 	int32		nhotels;
 	int32		nrooms;
 	struct PricingHotel *hotels;	/* ordered by city position */
 	PricingRoom *rooms;			/* a hotel's rooms adjacent, by room_id */
+	PricingBrief *briefs;		/* by hotel; one allocation with: */
+	uint16	   *room_briefs;	/* by room */
 
 	/*
 	 * PRICING_NIGHT_BYTES bytes per room and night, at
@@ -214,15 +244,15 @@ typedef struct PricingHotel
 	int16		child_age;
 	int16		fx;				/* its currency in index->fx, or -1 */
 	int32		vat_percent;	/* hundredths of a percent */
+	int32		ndiscounts;
 	int64		city_tax;		/* cents per guest per night */
 	int64		fee_stay;		/* cents per stay */
 	int64		fee_night;		/* cents per night */
 	int64		fee_guest_night;	/* cents per guest per night */
-	int32		ndiscounts;
 	PricingDiscount *discounts;
-	int32		nplans;			/* at least one: plan 0 comes first */
 	const PricingPlan *plans;	/* by plan_id */
 	PricingBlock *block;
+	int32		nplans;			/* at least one: plan 0 comes first */
 	int32		first_room;		/* its rooms: block->rooms[first_room ..] */
 	int32		nrooms;
 	const char *city;			/* its city's name, as the city table keys it */
@@ -498,6 +528,7 @@ extern PricingIndex *pricing_load_hotels(MemoryContext cxt,
 										 const PricingIndex *base,
 										 const int64 *ids, int nids);
 extern bool pricing_is_arena_context(MemoryContext context);
+extern void pricing_block_briefs(MemoryContext cxt, PricingBlock *b);
 
 /*
  * The layout of a room's night (see PricingBlock.nights).
@@ -575,15 +606,6 @@ typedef enum PricingReason
 	PRICING_BOOKED_TOO_EARLY
 } PricingReason;
 
-extern void pricing_hotel_guests(const PricingHotel *hotel,
-								 const PricingParty *party,
-								 PricingGuests *guests);
-extern bool pricing_plan_fits(const PricingPlan *plan, const PricingRoom *room,
-							  const PricingStay *stay);
-extern int32 pricing_occupancy_percent(const PricingRoom *room,
-									   int32 occupants);
-extern int128 pricing_offer_base(const PricingPlan *plan, int64 rack,
-								 int32 occupancy, int32 nights);
 extern void pricing_offer_price(const PricingHotel *hotel,
 								const PricingRoom *room,
 								const PricingPlan *plan, int64 rack,
@@ -596,11 +618,147 @@ extern PricingReason pricing_explain_room(const PricingBlock *b, int32 r,
 										  const PricingStay *stay,
 										  const PricingGuests *guests,
 										  DateADT *night);
-extern PricingReason pricing_explain_plan(const PricingPlan *plan,
-										  const PricingStay *stay);
 extern bool pricing_convert(const PricingIndex *index, int32 from, int32 to,
 							int128 cents, int128 *converted);
 extern Datum pricing_cents_numeric(int128 cents);
+
+/*
+ * The parts of price.c's arithmetic that the searches run for every offer
+ * they look at, inline.
+ */
+/*
+ * The party as the hotel counts it, by the hotel's ages.
+ */
+static inline void
+pricing_hotel_guests(const PricingHotel *hotel, const PricingParty *party,
+					 PricingGuests *g)
+{
+	int32		below_infant = party->below[hotel->infant_age];
+	int32		below_child = party->below[hotel->child_age];
+
+	g->infants = below_infant;
+	g->young = below_child - below_infant;
+	g->adults = party->adults + party->nchildren - below_child;
+	g->occupants = g->adults + g->young;
+}
+
+/*
+ * The stay restrictions of a plan that the stay breaks, the first in the
+ * order of doc/reference.md, or PRICING_OFFERED.
+ */
+static inline PricingReason
+pricing_explain_plan(const PricingPlan *plan, const PricingStay *stay)
+{
+	int64		ahead = (int64) stay->checkin - stay->booking_date;
+
+	if (stay->nights < plan->min_stay)
+		return PRICING_PLAN_MIN_STAY;
+	if (stay->nights > plan->max_stay)
+		return PRICING_PLAN_MAX_STAY;
+	if (plan->min_days_ahead >= 0 && ahead < plan->min_days_ahead)
+		return PRICING_BOOKED_TOO_LATE;
+	if (plan->max_days_ahead >= 0 && ahead > plan->max_days_ahead)
+		return PRICING_BOOKED_TOO_EARLY;
+	return PRICING_OFFERED;
+}
+
+/*
+ * Rule 5: whether the plan sells the room for the stay.
+ */
+static inline bool
+pricing_plan_fits(const PricingPlan *plan, const PricingRoom *room,
+				  const PricingStay *stay)
+{
+	if (!plan->all_rooms && plan->room_id != room->room_id)
+		return false;
+	return pricing_explain_plan(plan, stay) == PRICING_OFFERED;
+}
+
+/*
+ * The occupancy percent of the room for this many occupants, in
+ * hundredths; 0 when the room has no row for them.
+ */
+static inline int32
+pricing_occupancy_percent(const PricingRoom *room, int32 occupants)
+{
+	for (int i = 0; i < room->nocc; i++)
+		if (room->occ[i].occupants == occupants)
+			return room->occ[i].percent;
+	return 0;
+}
+
+/*
+ * round(x * pct / 100, 2) with pct in hundredths of a percent, x >= 0 and
+ * pct >= 0.  Realistic amounts take the 64-bit path, whose division by a
+ * constant the compiler turns into a multiplication; 128-bit division is
+ * a libgcc call.
+ */
+static inline int128
+pricing_percent_of(int128 cents, int32 pct)
+{
+	Assert(cents >= 0 && pct >= 0);
+	if (cents <= PG_INT64_MAX / 20000)
+		return ((int64) cents * pct + 5000) / 10000;
+	return (cents * pct + 5000) / 10000;
+}
+
+/*
+ * The base of an offer: the rack price adjusted by the room's occupancy
+ * percent, then by the plan's percent and amount, not below zero.
+ */
+static inline int128
+pricing_offer_base(const PricingPlan *plan, int64 rack, int32 occupancy,
+				   int32 nights)
+{
+	int128		occupied = occupancy == 0 ? rack : pricing_percent_of(rack, 10000 + occupancy);
+	int128		base = pricing_percent_of(occupied, 10000 + plan->adjust_percent) +
+		(int128) plan->adjust_amount * nights;
+
+	return base < 0 ? 0 : base;
+}
+
+/*
+ * A lower bound of the total pricing_offer_price gives an offer whose base
+ * (pricing_offer_base) is this: its price with the room's largest discount
+ * in place of the best that applies, which only that discount's rounding
+ * separates from the price.  The discount takes at most subtotal *
+ * max_discount plus half a cent, so the net is at least floor(subtotal *
+ * (1 - max_discount)) plus board and fees, in whole cents; VAT and city
+ * tax only grow with the net.  0 (no bound) when the amounts are too large
+ * for 64-bit arithmetic.
+ */
+static inline int64
+pricing_offer_floor(const PricingHotel *hotel, const PricingRoom *room,
+					const PricingPlan *plan, int128 base,
+					const PricingStay *stay, const PricingGuests *g)
+{
+	const int64 cap = (int64) 1 << 32;
+	int64		n = stay->nights;
+	int64		spare_beds = Max(room->base_guests - g->adults, 0);
+	int64		subtotal;
+	int64		net;
+
+	/* each product below stays under 2^54, their sums under 2^57 */
+	if (base >= ((int64) 1 << 48) || n >= 4096 || g->occupants >= 1024 ||
+		room->extra_fee >= cap || room->child_fee >= cap ||
+		plan->board_fee >= cap || hotel->fee_stay >= cap ||
+		hotel->fee_night >= cap || hotel->fee_guest_night >= cap ||
+		hotel->city_tax >= cap)
+		return 0;
+	subtotal = (int64) base +
+		(Max(g->adults - room->base_guests, 0) * room->extra_fee +
+		 Max(g->young - spare_beds, 0) * room->child_fee) * n;
+	if (subtotal >= ((int64) 1 << 48))
+		return 0;
+	net = subtotal * (10000 - room->max_discount) / 10000 +
+		plan->board_fee * g->occupants * n +
+		hotel->fee_stay + hotel->fee_night * n +
+		hotel->fee_guest_night * g->occupants * n;
+	if (net >= ((int64) 1 << 48))
+		return 0;
+	return net + (net * hotel->vat_percent + 5000) / 10000 +
+		hotel->city_tax * g->adults * n;
+}
 
 /* whether the room takes the party: its occupants and its infants */
 static inline bool
@@ -721,8 +879,8 @@ extern int	pricing_scan_city(const PricingCity *city, const PricingStay *stay,
 							  PricingCandidate **rows);
 extern bool pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 							   const PricingParty *party,
-							   const PricingSearch *search,
-							   PricingCandidate *best);
+							   const PricingSearch *search, bool bounded,
+							   int64 bound, PricingCandidate *best);
 extern PricingOrderSet pricing_order_set(const PricingCity *c,
 										 const PricingSearch *search,
 										 const PricingParty *party);

@@ -519,7 +519,7 @@ pricing_hotel_calendar(PG_FUNCTION_ARGS)
 
 			stay.checkin = PG_GETARG_DATEADT(1) + i;
 			if (!pricing_stay_in_window(index, &stay) ||
-				!pricing_hotel_best(h, &stay, &party, &search, &best))
+				!pricing_hotel_best(h, &stay, &party, &search, false, 0, &best))
 				continue;
 			values[0] = DateADTGetDatum(stay.checkin);
 			values[1] = Int32GetDatum(best.room_id);

@@ -66,7 +66,8 @@ static void topk_init(TopK *top, int max_results, bool limited, int128 limit);
 static void scan_city(const PricingCity *c, const PricingStay *stay,
 					  const PricingParty *party, const PricingSearch *search,
 					  bool limited, int128 limit, TopK *top);
-static inline bool dominated(int128 base, int32 max_discount, int128 total);
+static int128 hotel_limit(const PricingHotel *h, const PricingSearch *search,
+						  bool bounded, int64 bound);
 static inline bool plan_wanted(const PricingPlan *plan, const PricingSearch *search,
 							   const PricingStay *stay);
 static inline void offer(TopK *top, const PricingCandidate *cand);
@@ -237,7 +238,8 @@ scan_city(const PricingCity *c, const PricingStay *stay,
 		if (h->stars < search->min_stars)
 			continue;
 
-		if (pricing_hotel_best(h, stay, party, search, &best) &&
+		if (pricing_hotel_best(h, stay, party, search, top->bounded, top->bound,
+							   &best) &&
 			(search->fx < 0 ||
 			 pricing_convert_best(search, top->bounded, top->bound, &best)) &&
 			!(limited && best.total > limit))
@@ -272,15 +274,19 @@ pricing_order_set(const PricingCity *c, const PricingSearch *search,
 /*
  * The hotel's best offer for the stay, by its total in the hotel's own
  * currency (ties: lowest room_id, then plan_id): false when it has none.
+ * When bounded, a search can take only totals of at most bound (in its
+ * currency): offers that must cost more are not priced, and false also
+ * means that none can cost so little.
  */
 bool
 pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
-		   const PricingParty *party, const PricingSearch *search,
-		   PricingCandidate *best)
+				   const PricingParty *party, const PricingSearch *search,
+				   bool bounded, int64 bound, PricingCandidate *best)
 {
 	const PricingBlock *b = h->block;
 	int			nplans = search->plan0_only ? 1 : h->nplans;
 	bool		have = false;
+	int128		limit = hotel_limit(h, search, bounded, bound);
 	PricingGuests g;
 
 	pricing_hotel_guests(h, party, &g);
@@ -303,9 +309,17 @@ pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 			if (!plan_wanted(plan, search, stay) ||
 				!pricing_plan_fits(plan, room, stay))
 				continue;
-			if (have && dominated(pricing_offer_base(plan, rack, occupancy, stay->nights),
-								  room->max_discount, best->total))
-				continue;
+			if (have || limit >= 0)
+			{
+				int64		floor = pricing_offer_floor(h, room, plan,
+														pricing_offer_base(plan, rack, occupancy,
+																		   stay->nights),
+														stay, &g);
+
+				/* it cannot beat the hotel's best, nor enter the search */
+				if ((have && floor >= best->total) || (limit >= 0 && floor > limit))
+					continue;
+			}
 			pricing_offer_price(h, room, plan, rack, occupancy, stay, &g, &p);
 			if (!have || p.total < best->total)
 			{
@@ -321,19 +335,29 @@ pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 }
 
 /*
- * Whether an offer whose base is this, in a room whose hotel's discounts
- * take at most max_discount hundredths of a percent, must cost more than
- * total: extras, fees, VAT and city tax only add to a price, so it costs at
- * least base * (1 - max_discount / 100%), less half a cent of rounding.
- * Answers false when unsure (amounts too large for the check); an offer
- * that would only tie is not better either.
+ * The total in the hotel's currency above which none of its offers can
+ * beat a bound on the search's totals (the worst total the search keeps):
+ * -1 when there is none.  Converted totals are rounded to the cent, so an
+ * offer converts to more than bound when it costs more than (bound + 1) /
+ * rate; the floating-point arithmetic errs high, and amounts too large for
+ * it get no limit.
  */
-static inline bool
-dominated(int128 base, int32 max_discount, int128 total)
+static int128
+hotel_limit(const PricingHotel *h, const PricingSearch *search, bool bounded,
+			int64 bound)
 {
-	if (base >= ((int64) 1 << 40) || total >= ((int64) 1 << 40))
-		return false;
-	return (int64) base * (10000 - max_discount) > ((int64) total + 1) * 10000;
+	const PricingExchange *fx = search->index->fx;
+	double		limit;
+
+	if (!bounded || bound < 0)
+		return -1;
+	if (search->fx < 0 || h->fx == search->fx)
+		return bound;
+	if (h->fx < 0 || bound >= ((int64) 1 << 40))
+		return -1;
+	limit = ceil((double) (bound + 1) * fx[search->fx].approx /
+				 fx[h->fx].approx * (1.0 + 1e-9));
+	return limit < (double) ((int64) 1 << 50) ? (int128) (int64) limit : -1;
 }
 
 /* whether the search wants offers of this plan, whatever the room */
