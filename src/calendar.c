@@ -56,6 +56,23 @@
 /* dates handled at once: the bits of a mask */
 #define CHUNK_DATES		64
 
+/*
+ * A hotel's offers are screened (screen_hotel) when it has at most this
+ * many, and amounts below SCREEN_MAX cents, which doubles hold exactly
+ * enough.
+ */
+#define SCREEN_OFFERS	32
+#define SCREEN_MAX		((int64) 1 << 40)
+
+/* an offer being screened: a room, the dates a plan sells it, its line */
+typedef struct ScreenOffer
+{
+	int32		r;
+	uint64		dates;
+	double		slope;
+	double		intercept;
+} ScreenOffer;
+
 /* a chunk of at most CHUNK_DATES consecutive check-in dates */
 typedef struct CalendarChunk
 {
@@ -117,6 +134,9 @@ static void best_chunk(const CalendarChunk *chunk, const int32 *counts,
 					   PricingCandidate *best);
 static void walk_order(const CalendarChunk *chunk, const uint32 *order,
 					   uint64 dates, PricingCandidate *best);
+static uint64 screen_hotel(const CalendarChunk *chunk, const PricingHotel *h,
+						   uint64 dates, uint64 priced,
+						   const PricingCandidate *best);
 static pg_attribute_always_inline void prefetch_visit(const CalendarChunk *chunk,
 													  const PricingHotel *h,
 													  uint64 dates);
@@ -702,12 +722,12 @@ walk_order(const CalendarChunk *chunk, const uint32 *order, uint64 dates,
 
 		if (k + 4 < c->nhotels)
 			prefetch(c->hotels[pricing_order_hotel(order[k + 4], c->posbits)]);
-		if (k + 1 < c->nhotels)
-			prefetch_visit(chunk, c->hotels[pricing_order_hotel(order[k + 1], c->posbits)],
+		if (k + 2 < c->nhotels)
+			prefetch_visit(chunk, c->hotels[pricing_order_hotel(order[k + 2], c->posbits)],
 						   dates);
 		if (c->hotels[p]->stars < search->min_stars)
 			continue;
-		todo = dates;
+		todo = screen_hotel(chunk, c->hotels[p], dates, priced, best);
 		while (todo != 0)
 		{
 			int			i = pg_rightmost_one_pos64(todo);
@@ -735,8 +755,108 @@ walk_order(const CalendarChunk *chunk, const uint32 *order, uint64 dates,
 }
 
 /*
- * Ask for what pricing a hotel on these dates will read: its rooms, and for
- * each date the entries of its first room on the check-in and check-out
+ * Of the given dates, those on which hotel h may offer less than the best
+ * so far (or which have none yet): the only ones its offers need be priced
+ * for.  Each offer of the hotel the search wants, a room under a plan,
+ * costs at least a line in the stay's rack price (pricing_offer_line); on a
+ * date where the room is open, its rack price is two prefix sums away.  So
+ * the hotel's rooms, plans and party are looked at once for all the dates,
+ * and a date is passed over when every open offer's line lies above its
+ * best.  A hotel of many offers is not screened.
+ */
+static uint64
+screen_hotel(const CalendarChunk *chunk, const PricingHotel *h, uint64 dates,
+			 uint64 priced, const PricingCandidate *best)
+{
+	const PricingSearch *search = chunk->search;
+	const PricingBlock *b = h->block;
+	uint64		bounded = dates & priced;
+	uint64		keep = dates & ~priced;
+	uint64		plans[SCREEN_OFFERS];
+	ScreenOffer offers[SCREEN_OFFERS];
+	int			noffers = 0;
+	double		limits[CHUNK_DATES];
+	PricingGuests g;
+	PricingStay stay = chunk->stay;
+
+	if (bounded == 0 || h->nplans > SCREEN_OFFERS)
+		return dates;
+	for (uint64 rest = bounded; rest != 0; rest &= rest - 1)
+	{
+		int			i = pg_rightmost_one_pos64(rest);
+		int128		limit = pricing_hotel_limit(h, search, true,
+												(int64) Min(best[i].total, PG_INT64_MAX));
+
+		if (limit < 0 || limit >= SCREEN_MAX)
+		{
+			keep |= (uint64) 1 << i;
+			bounded &= ~((uint64) 1 << i);
+		}
+		limits[i] = (double) limit;
+	}
+	if (bounded == 0)
+		return keep;
+
+	for (int q = 0; q < h->nplans; q++)
+		plans[q] = plan_dates(chunk, &h->plans[q]) & bounded;
+	pricing_hotel_guests(h, chunk->party, &g);
+	for (int32 r = h->first_room; r < h->first_room + h->nrooms; r++)
+	{
+		const PricingRoom *room = &b->rooms[r];
+		int32		occupancy;
+
+		if (!pricing_room_takes(room, &g))
+			continue;
+		occupancy = room->nocc > 0 ? pricing_occupancy_percent(room, g.occupants) : 0;
+		for (int q = 0; q < h->nplans; q++)
+		{
+			const PricingPlan *plan = &h->plans[q];
+
+			if (plans[q] == 0 || (!plan->all_rooms && plan->room_id != room->room_id))
+				continue;
+			if (noffers == SCREEN_OFFERS)
+				return dates;
+			offers[noffers].r = r;
+			offers[noffers].dates = plans[q];
+			pricing_offer_line(h, room, plan, occupancy, &stay, &g,
+							   &offers[noffers].slope, &offers[noffers].intercept);
+			noffers++;
+		}
+	}
+
+	for (uint64 rest = bounded; rest != 0; rest &= rest - 1)
+	{
+		int			i = pg_rightmost_one_pos64(rest);
+		int32		r = -1;
+		bool		open = false;
+		double		rack = 0;
+
+		stay.first = chunk->stay.first + i;
+		for (int k = 0; k < noffers; k++)
+		{
+			if (!((offers[k].dates >> i) & 1))
+				continue;
+			if (offers[k].r != r)
+			{
+				r = offers[k].r;
+				open = pricing_room_open(b, r, &stay);
+				if (open)
+					rack = (double) pricing_room_base(b, r, &stay);
+			}
+			if (open && (rack >= SCREEN_MAX ||
+						 offers[k].slope * rack + offers[k].intercept <= limits[i]))
+			{
+				keep |= (uint64) 1 << i;
+				break;
+			}
+		}
+	}
+	return keep;
+}
+
+/*
+ * Ask for what pricing a hotel on these dates will read: its rooms and
+ * plans, and for each date the entries of its first room on the check-in and check-out
  * nights, and their prefix sums.  Always inlined: GCC deems a function made
  * of prefetches free of effects, and drops calls to it.
  */
@@ -746,6 +866,8 @@ prefetch_visit(const CalendarChunk *chunk, const PricingHotel *h, uint64 dates)
 	const PricingBlock *b = h->block;
 
 	prefetch(&b->rooms[h->first_room]);
+	for (int q = 0; q < h->nplans && q < 4; q++)
+		prefetch(&h->plans[q]);
 	for (; dates != 0; dates &= dates - 1)
 	{
 		Size		at = (Size) (chunk->stay.first + pg_rightmost_one_pos64(dates)) *

@@ -68,6 +68,39 @@ pricing_offer_price(const PricingHotel *hotel, const PricingRoom *room,
 }
 
 /*
+ * A line under the totals of an offer of the room under the plan for the
+ * party, as a function of the stay's rack price: every total
+ * pricing_offer_price gives it is at least *slope * rack + *intercept.  It
+ * is the price without its roundings, with the room's largest discount,
+ * less what the roundings can take (half a cent each, scaled by the
+ * factors after it, at most 2 each: 5.5 cents) and what the floating-point
+ * arithmetic can (far below a cent for amounts a double holds exactly).
+ * For screening offers by their rack price before their exact price is
+ * worked out (calendar.c).
+ */
+void
+pricing_offer_line(const PricingHotel *hotel, const PricingRoom *room,
+				   const PricingPlan *plan, int32 occupancy,
+				   const PricingStay *stay, const PricingGuests *g,
+				   double *slope, double *intercept)
+{
+	double		n = stay->nights;
+	double		spare_beds = Max(room->base_guests - g->adults, 0);
+	double		keep = (10000.0 - room->max_discount) / 10000.0;
+	double		vat = (10000.0 + hotel->vat_percent) / 10000.0;
+	double		extra = (Max(g->adults - room->base_guests, 0) * (double) room->extra_fee +
+						 Max(g->young - spare_beds, 0) * (double) room->child_fee) * n;
+	double		fees = (double) plan->board_fee * g->occupants * n +
+		(double) hotel->fee_stay + (double) hotel->fee_night * n +
+		(double) hotel->fee_guest_night * g->occupants * n;
+
+	*slope = (10000.0 + occupancy) / 10000.0 *
+		(10000.0 + plan->adjust_percent) / 10000.0 * keep * vat;
+	*intercept = (((double) plan->adjust_amount * n + extra) * keep + fees) * vat +
+		(double) hotel->city_tax * g->adults * n - 8.0;
+}
+
+/*
  * The last day the offer may be cancelled free of charge, or
  * DATEVAL_NOBEGIN when there is none (not refundable, or too late).
  */

@@ -612,6 +612,12 @@ extern void pricing_offer_price(const PricingHotel *hotel,
 								int32 occupancy, const PricingStay *stay,
 								const PricingGuests *guests,
 								PricingPrice *price);
+extern void pricing_offer_line(const PricingHotel *hotel,
+							   const PricingRoom *room,
+							   const PricingPlan *plan, int32 occupancy,
+							   const PricingStay *stay,
+							   const PricingGuests *guests, double *slope,
+							   double *intercept);
 extern DateADT pricing_free_cancel_until(const PricingPlan *plan,
 										 const PricingStay *stay);
 extern PricingReason pricing_explain_room(const PricingBlock *b, int32 r,
@@ -884,6 +890,9 @@ extern bool pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 extern PricingOrderSet pricing_order_set(const PricingCity *c,
 										 const PricingSearch *search,
 										 const PricingParty *party);
+extern int128 pricing_hotel_limit(const PricingHotel *h,
+								  const PricingSearch *search, bool bounded,
+								  int64 bound);
 extern bool pricing_convert_best(const PricingSearch *search, bool bounded,
 								 int64 bound, PricingCandidate *cand);
 extern int	pricing_scan_hotel(const PricingHotel *hotel, const PricingStay *stay,

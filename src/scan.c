@@ -66,8 +66,6 @@ static void topk_init(TopK *top, int max_results, bool limited, int128 limit);
 static void scan_city(const PricingCity *c, const PricingStay *stay,
 					  const PricingParty *party, const PricingSearch *search,
 					  bool limited, int128 limit, TopK *top);
-static int128 hotel_limit(const PricingHotel *h, const PricingSearch *search,
-						  bool bounded, int64 bound);
 static inline bool plan_wanted(const PricingPlan *plan, const PricingSearch *search,
 							   const PricingStay *stay);
 static inline void offer(TopK *top, const PricingCandidate *cand);
@@ -286,7 +284,7 @@ pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
 	const PricingBlock *b = h->block;
 	int			nplans = search->plan0_only ? 1 : h->nplans;
 	bool		have = false;
-	int128		limit = hotel_limit(h, search, bounded, bound);
+	int128		limit = pricing_hotel_limit(h, search, bounded, bound);
 	PricingGuests g;
 
 	pricing_hotel_guests(h, party, &g);
@@ -342,9 +340,9 @@ pricing_hotel_best(const PricingHotel *h, const PricingStay *stay,
  * rate; the floating-point arithmetic errs high, and amounts too large for
  * it get no limit.
  */
-static int128
-hotel_limit(const PricingHotel *h, const PricingSearch *search, bool bounded,
-			int64 bound)
+int128
+pricing_hotel_limit(const PricingHotel *h, const PricingSearch *search,
+					bool bounded, int64 bound)
 {
 	const PricingExchange *fx = search->index->fx;
 	double		limit;
