@@ -72,10 +72,13 @@ INSERT INTO pricing.exchange_rate (currency, per_unit) VALUES
   ('JPY', 0.0062345678),
   ('SEK', 0.0869876543);
 
--- 48 random hotels (13001..13048), 12 per city.
+-- 48 random hotels (13001..13048), 12 per city; and 300 in Grandville
+-- (14001..14300), a city big enough for the count's pass over whole words of
+-- rooms, whose hotels straddle words.
 CREATE TEMP TABLE cal_hotel AS
-SELECT 13000 + i AS hotel_id,
-       (ARRAY['Calendria', 'Datesville', 'Flexbourg', 'Nightsbury'])[1 + i % 4] AS city,
+SELECT CASE WHEN i <= 48 THEN 13000 + i ELSE 14000 + i - 48 END AS hotel_id,
+       CASE WHEN i <= 48 THEN (ARRAY['Calendria', 'Datesville', 'Flexbourg', 'Nightsbury'])[1 + i % 4]
+            ELSE 'Grandville' END AS city,
        'Calendar hotel ' || i AS name,
        (ARRAY[0, 1, 2, 3, 3, 4, 4, 5])[1 + floor(random() * 8)::int]::smallint AS stars,
        (ARRAY['EUR', 'EUR', 'EUR', 'USD', 'GBP', 'JPY', 'CHF'])[1 + floor(random() * 7)::int]::char(3) AS currency,
@@ -89,7 +92,7 @@ SELECT 13000 + i AS hotel_id,
        floor(random() * 4)::int AS discounts,
        floor(random() * 4)::int AS fees,
        random() < 0.6 AS window_edges
-FROM generate_series(1, 48) AS i;
+FROM generate_series(1, 348) AS i;
 
 INSERT INTO pricing.hotel (hotel_id, city, name, stars, currency, vat_percent, city_tax,
                            infant_age, child_age)
@@ -122,8 +125,9 @@ ORDER BY hotel_id, j;
 -- Nights today - 3 .. + 45 for every room, and for the hotels with
 -- window_edges also today + 380 .. + 402.  A rack rate per hotel and night
 -- that rooms take 40% of the time (ties); 4% of the nights missing (gaps),
--- 5% sold out, 12% min_stay 2..4, 10% max_stay 1..6, 8% closed to arrival,
--- 8% closed to departure (half of the nights beyond the window).
+-- 5% sold out, 12% min_stay 2..4, 10% max_stay 1..6 (in Grandville, in
+-- room 2 only), 8% closed to arrival, 8% closed to departure (half of the
+-- nights beyond the window).
 CREATE TEMP TABLE cal_night AS
 SELECT h.hotel_id, k
 FROM cal_hotel h,
@@ -153,7 +157,8 @@ SELECT t.hotel_id, t.room_id, pg_temp.today() + t.k,
        CASE WHEN t.r_avail < 0.05 THEN 0 ELSE 1 + floor(t.r_avail * 3)::int END,
        CASE WHEN t.r_min_stay < 0.12 THEN 2 + floor(t.r_min_stay * 25)::int ELSE 1 END,
        t.r_cta < 0.08,
-       CASE WHEN t.r_max_stay < 0.1 THEN 1 + floor(t.r_max_stay * 60)::int END,
+       CASE WHEN t.r_max_stay < 0.1 AND (t.hotel_id < 14000 OR t.room_id = 2)
+            THEN 1 + floor(t.r_max_stay * 60)::int END,
        t.r_ctd < 0.08 OR (t.k > 400 AND t.r_ctd < 0.5)
 FROM cal_rate t JOIN cal_rack rk USING (hotel_id, k)
 WHERE t.r_keep >= 0.04
@@ -325,10 +330,14 @@ SELECT (SELECT count(*) FROM pricing.hotel WHERE hotel_id BETWEEN 13001 AND 1305
        (SELECT count(*) FROM pricing.fee WHERE hotel_id BETWEEN 13001 AND 13057) AS fees,
        (SELECT count(DISTINCT currency) FROM pricing.hotel
         WHERE hotel_id BETWEEN 13001 AND 13057) AS currencies;
+SELECT count(*) AS grandville_hotels, sum(rooms) AS grandville_rooms
+FROM (SELECT h.hotel_id, count(r.room_id) AS rooms
+      FROM pricing.hotel h LEFT JOIN pricing.room r USING (hotel_id)
+      WHERE h.city = 'Grandville' GROUP BY h.hotel_id) g;
 
 --
--- Random calendars of a city: one of the four cities, or 'calendria'
--- (case matters) or an unknown city.  Ranges: 12% around the window's first
+-- Random calendars of a city: one of the four cities, Grandville (a sixth
+-- of them), or 'calendria' (case matters) or an unknown city.  Ranges: 12% around the window's first
 -- night (first_checkin from first_night - 4 to first_night + 1), 15% around
 -- its last (from last_night - 20 to last_night + 2: the stays of the last
 -- dates run past the window, some dates lie beyond it), 3% from today - 2
@@ -343,7 +352,8 @@ SELECT (SELECT count(*) FROM pricing.hotel WHERE hotel_id BETWEEN 13001 AND 1305
 CREATE TEMP TABLE cal_call_draw AS
 SELECT i,
        (ARRAY['Calendria', 'Datesville', 'Flexbourg', 'Nightsbury', 'Calendria',
-              'Datesville', 'Flexbourg', 'Nightsbury', 'calendria', 'Nowhere'])[1 + floor(random() * 10)::int] AS city,
+              'Datesville', 'Flexbourg', 'Nightsbury', 'calendria', 'Nowhere',
+              'Grandville', 'Grandville'])[1 + floor(random() * 12)::int] AS city,
        random() AS r_where, random() AS r_first,
        1 + floor(random() * 31)::int AS dates,
        (ARRAY[1, 1, 2, 2, 2, 3, 3, 4, 5, 7, 10, 14, 30])[1 + floor(random() * 13)::int] AS n,
@@ -536,6 +546,12 @@ SELECT d.what,
 FROM cal_cmp d
 GROUP BY d.what
 ORDER BY d.what;
+
+-- Grandville's share: dates compared, the hotels counted, the most in a date
+SELECT count(*) AS grandville_dates, sum(s.hotels) AS hotels_counted,
+       max(s.hotels) AS most_in_a_date
+FROM cal_search s JOIN cal_call c USING (i)
+WHERE c.city = 'Grandville';
 
 -- Any mismatching rows, to debug a failure (no rows when all is well).
 (SELECT 'calendar' AS side, what, i, ord, r FROM cal_cmp WHERE side = 'calendar'
@@ -794,7 +810,7 @@ SELECT * FROM pricing.calendar('Calendria', current_date + 1, current_date + 9, 
 -- discounts and fees go with them) and the exchange rates the other suites
 -- had.
 --
-DELETE FROM pricing.hotel WHERE hotel_id BETWEEN 13001 AND 13060;
+DELETE FROM pricing.hotel WHERE hotel_id BETWEEN 13001 AND 13060 OR city = 'Grandville';
 DO $$
 BEGIN
   DELETE FROM pricing.exchange_rate;
